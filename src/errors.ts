@@ -1,0 +1,153 @@
+/**
+ * Error types thrown by llm-resilience. Every one extends {@link ResilienceError} and carries a
+ * stable string `code`, so callers can branch on `err.code` without `instanceof` across bundles.
+ * @packageDocumentation
+ */
+
+/** Base class of every error this toolkit throws. */
+export abstract class ResilienceError extends Error {
+  /** A stable machine-readable identifier, e.g. `RETRY_EXHAUSTED`. */
+  abstract readonly code: string;
+
+  /** @param message - human-readable description. @param options - standard `ErrorOptions` (`cause`). */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Why a retry loop stopped without success. */
+export type RetryStopReason =
+  /** All `maxRetries + 1` attempts failed with retryable errors. */
+  | 'max-retries'
+  /** The server asked for a wait longer than `maxDelayMs`. */
+  | 'server-wait-exceeds-max-delay'
+  /** The next attempt (after its delay) would start after `deadlineMs`. */
+  | 'deadline'
+  /** The key's retry budget was spent (retry storm protection). */
+  | 'retry-budget';
+
+/** The call was retried and did not succeed; `cause` is the last attempt's error. */
+export class RetryExhaustedError extends ResilienceError {
+  /** @inheritDoc */
+  readonly code = 'RETRY_EXHAUSTED';
+
+  /**
+   * @param attempts - number of attempts made (the first call counts as one).
+   * @param reason - why the loop stopped.
+   * @param cause - the last attempt's error.
+   * @param detail - optional extra sentence for the message.
+   */
+  constructor(
+    readonly attempts: number,
+    readonly reason: RetryStopReason,
+    override readonly cause: unknown,
+    detail?: string,
+  ) {
+    super(
+      `Gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} (${reason})${detail ? `: ${detail}` : ''}; last error: ${describe(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/** Capacity for the key could not be obtained within the policy's bounds (`onLimit`, `maxWaitMs`, `maxQueue`). */
+export class RateLimitExceededError extends ResilienceError {
+  /** @inheritDoc */
+  readonly code = 'RATE_LIMIT_EXCEEDED';
+
+  /**
+   * @param key - the limit key that refused.
+   * @param retryAfterMs - estimated milliseconds until capacity frees (≥ 0).
+   * @param detail - which bound was hit.
+   */
+  constructor(
+    readonly key: string,
+    readonly retryAfterMs: number,
+    detail: string,
+  ) {
+    super(`Rate limit for "${key}" exceeded (${detail}); retry after ${Math.ceil(retryAfterMs)} ms`);
+  }
+}
+
+/** A call's token demand can never fit (larger than the per-minute limit) or the daily budget is spent. */
+export class TokenBudgetExceededError extends ResilienceError {
+  /** @inheritDoc */
+  readonly code = 'TOKEN_BUDGET_EXCEEDED';
+
+  /**
+   * @param key - the budget key.
+   * @param requested - tokens the call asked for.
+   * @param capacity - the most the budget can ever grant (per minute, or what is left of the day).
+   * @param detail - which budget refused.
+   */
+  constructor(
+    readonly key: string,
+    readonly requested: number,
+    readonly capacity: number,
+    detail: string,
+  ) {
+    super(`Token budget for "${key}" cannot serve ${requested} tokens (${detail}; capacity ${capacity})`);
+  }
+}
+
+/** One attempt ran longer than `attemptTimeoutMs`; retryable. */
+export class AttemptTimeoutError extends ResilienceError {
+  /** @inheritDoc */
+  readonly code = 'ATTEMPT_TIMEOUT';
+
+  /** @param timeoutMs - the attempt timeout that elapsed. */
+  constructor(readonly timeoutMs: number) {
+    super(`Attempt timed out after ${timeoutMs} ms`);
+  }
+}
+
+/** Invalid policy options, raised when the decorator is applied (or when a named policy is missing at call time). */
+export class PolicyConfigError extends ResilienceError {
+  /** @inheritDoc */
+  readonly code = 'POLICY_CONFIG';
+
+  /**
+   * @param where - `Class.method` the decorator is on.
+   * @param option - the option name, e.g. `maxRetries`.
+   * @param value - the rejected value.
+   * @param expected - what would have been accepted.
+   */
+  constructor(
+    readonly where: string,
+    readonly option: string,
+    readonly value: unknown,
+    expected: string,
+  ) {
+    super(`${where}: invalid option "${option}" = ${showValue(value)}; expected ${expected}`);
+  }
+}
+
+/** The limiter store is unavailable and the policy says to fail closed. */
+export class StoreUnavailableError extends ResilienceError {
+  /** @inheritDoc */
+  readonly code = 'STORE_UNAVAILABLE';
+
+  /** @param cause - the store's error. */
+  constructor(cause: unknown) {
+    super(`Limiter store unavailable: ${describe(cause)}`, { cause });
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return showValue(error);
+}
+
+function showValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || value === undefined) return String(value);
+  if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol') return value.toString();
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
