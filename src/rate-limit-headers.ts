@@ -1,0 +1,208 @@
+/**
+ * Reads the rate-limit state a provider reports on every response (OpenAI/Azure `x-ratelimit-*`,
+ * Anthropic `anthropic-ratelimit-*`, IETF `RateLimit` / `RateLimit-Policy`) into one snapshot.
+ * @packageDocumentation
+ */
+
+import { readHeader, type HeadersLike } from './headers';
+import {
+  MAX_HINT_MS,
+  parseGoDuration,
+  parseHeaderNumber,
+  parseRateLimitField,
+  parseResetTimestamp,
+  type RateLimitFieldItem,
+} from './wait-hints';
+
+/** One limited resource (requests or tokens) as the server reported it. */
+export interface ResourceSnapshot {
+  /** The limit per window. */
+  readonly limit?: number;
+  /** What is left now. */
+  readonly remaining?: number;
+  /** ms until the resource is fully replenished / the window resets */
+  readonly resetMs?: number;
+}
+
+/** The rate-limit state read off one response; only resources the server reported are present. */
+export interface RateLimitSnapshot {
+  /** Requests per window. */
+  readonly requests?: ResourceSnapshot;
+  /** Tokens per window (Anthropic: the most restrictive token limit). */
+  readonly tokens?: ResourceSnapshot;
+  /** Anthropic input tokens per minute. */
+  readonly inputTokens?: ResourceSnapshot;
+  /** Anthropic output tokens per minute. */
+  readonly outputTokens?: ResourceSnapshot;
+}
+
+/** Counts above this are treated as malformed. */
+const MAX_COUNT = 1e15;
+
+interface ResourceHeaders {
+  readonly limit: string;
+  readonly remaining: string;
+  readonly reset: string;
+}
+
+const OPENAI_REQUESTS = openAiNames('requests');
+const OPENAI_TOKENS = openAiNames('tokens');
+const ANTHROPIC_REQUESTS = anthropicNames('requests');
+const ANTHROPIC_TOKENS = anthropicNames('tokens');
+const ANTHROPIC_INPUT = anthropicNames('input-tokens');
+const ANTHROPIC_OUTPUT = anthropicNames('output-tokens');
+
+/**
+ * Reads OpenAI/Azure `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`, Anthropic
+ * `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`,
+ * and IETF `RateLimit-Policy` (`"name";q=100;w=60`) + `RateLimit` (`"name";r=50;t=30`) — IETF fields map to `requests` only when no provider requests fields are present; also accept the older draft `ratelimit-limit`/`ratelimit-remaining`/`ratelimit-reset` numbers.
+ * Returns undefined when no rate-limit header is present (make that check cheap: a few `readHeader` calls).
+ * A resource object appears only when at least one of its fields parsed.
+ *
+ * The presence check reads six headers: each family is recognised by its `remaining` field(s)
+ * (`x-ratelimit-remaining-{requests,tokens}`, `anthropic-ratelimit-{requests,tokens}-remaining`,
+ * `ratelimit`, `ratelimit-remaining`), which every provider sends; only then are the family's other
+ * fields read. With several IETF `RateLimit` items the most constraining one (lowest `r`) is used,
+ * with the `RateLimit-Policy` item of the same name for the limit.
+ *
+ * @param headers - response headers (nullish → `undefined`).
+ * @param nowMs - the current time (epoch ms), for Anthropic's RFC 3339 reset stamps.
+ */
+export function parseRateLimitHeaders(headers: HeadersLike | null | undefined, nowMs: number): RateLimitSnapshot | undefined {
+  if (headers === null || headers === undefined) return undefined;
+  const openAiRequests = readHeader(headers, OPENAI_REQUESTS.remaining);
+  const openAiTokens = readHeader(headers, OPENAI_TOKENS.remaining);
+  const anthropicRequests = readHeader(headers, ANTHROPIC_REQUESTS.remaining);
+  const anthropicTokens = readHeader(headers, ANTHROPIC_TOKENS.remaining);
+  const ietf = readHeader(headers, 'ratelimit');
+  const ietfOld = readHeader(headers, 'ratelimit-remaining');
+  const openAi = openAiRequests !== undefined || openAiTokens !== undefined;
+  const anthropic = anthropicRequests !== undefined || anthropicTokens !== undefined;
+  if (!openAi && !anthropic && ietf === undefined && ietfOld === undefined) return undefined;
+
+  let requests: ResourceSnapshot | undefined;
+  let tokens: ResourceSnapshot | undefined;
+  let inputTokens: ResourceSnapshot | undefined;
+  let outputTokens: ResourceSnapshot | undefined;
+  if (openAi) {
+    requests = providerResource(headers, OPENAI_REQUESTS, openAiRequests, nowMs, false);
+    tokens = providerResource(headers, OPENAI_TOKENS, openAiTokens, nowMs, false);
+  }
+  if (anthropic) {
+    requests ??= providerResource(headers, ANTHROPIC_REQUESTS, anthropicRequests, nowMs, true);
+    tokens ??= providerResource(headers, ANTHROPIC_TOKENS, anthropicTokens, nowMs, true);
+    inputTokens = providerResource(headers, ANTHROPIC_INPUT, readHeader(headers, ANTHROPIC_INPUT.remaining), nowMs, true);
+    outputTokens = providerResource(headers, ANTHROPIC_OUTPUT, readHeader(headers, ANTHROPIC_OUTPUT.remaining), nowMs, true);
+  }
+  if (requests === undefined && (ietf !== undefined || ietfOld !== undefined)) {
+    requests = ietfResource(headers, ietf, ietfOld);
+  }
+  if (requests === undefined && tokens === undefined && inputTokens === undefined && outputTokens === undefined) {
+    return undefined;
+  }
+  const snapshot: { -readonly [K in keyof RateLimitSnapshot]: RateLimitSnapshot[K] } = {};
+  if (requests !== undefined) snapshot.requests = requests;
+  if (tokens !== undefined) snapshot.tokens = tokens;
+  if (inputTokens !== undefined) snapshot.inputTokens = inputTokens;
+  if (outputTokens !== undefined) snapshot.outputTokens = outputTokens;
+  return snapshot;
+}
+
+function providerResource(
+  headers: HeadersLike,
+  names: ResourceHeaders,
+  remainingText: string | undefined,
+  nowMs: number,
+  timestamps: boolean,
+): ResourceSnapshot | undefined {
+  const limitText = readHeader(headers, names.limit);
+  const resetText = readHeader(headers, names.reset);
+  const limit = limitText === undefined ? undefined : parseCount(limitText);
+  const remaining = remainingText === undefined ? undefined : parseCount(remainingText);
+  const resetMs = resetText === undefined ? undefined : timestamps ? parseResetTimestamp(resetText, nowMs) : parseGoDuration(resetText);
+  return resource(limit, remaining, resetMs);
+}
+
+function ietfResource(headers: HeadersLike, field: string | undefined, oldRemaining: string | undefined): ResourceSnapshot | undefined {
+  let limit: number | undefined;
+  let remaining: number | undefined;
+  let resetMs: number | undefined;
+  if (field !== undefined) {
+    const item = mostConstraining(parseRateLimitField(field));
+    if (item !== undefined) {
+      remaining = countOf(item.r);
+      resetMs = secondsToMs(item.t);
+      limit = countOf(item.q); // draft-07 dictionary form carries the limit itself
+      const policyText = readHeader(headers, 'ratelimit-policy');
+      if (policyText !== undefined) {
+        for (const policy of parseRateLimitField(policyText)) {
+          if (policy.name === item.name) {
+            limit = countOf(policy.q);
+            break;
+          }
+        }
+      }
+    }
+  }
+  if (oldRemaining !== undefined) {
+    remaining ??= parseCount(oldRemaining);
+    const oldLimit = readHeader(headers, 'ratelimit-limit');
+    if (oldLimit !== undefined) limit ??= parseCount(oldLimit);
+    const oldReset = readHeader(headers, 'ratelimit-reset');
+    if (oldReset !== undefined) resetMs ??= secondsToMs(parseHeaderNumber(oldReset));
+  }
+  return resource(limit, remaining, resetMs);
+}
+
+/** The item with the lowest remaining quota (ties: the longer reset); items without `r` only when none has one. */
+function mostConstraining(items: readonly RateLimitFieldItem[]): RateLimitFieldItem | undefined {
+  let best: RateLimitFieldItem | undefined;
+  for (const item of items) {
+    if (best === undefined) {
+      best = item;
+    } else if (item.r !== undefined) {
+      if (best.r === undefined || item.r < best.r || (item.r === best.r && (item.t ?? 0) > (best.t ?? 0))) best = item;
+    }
+  }
+  return best;
+}
+
+function resource(limit: number | undefined, remaining: number | undefined, resetMs: number | undefined): ResourceSnapshot | undefined {
+  if (limit === undefined && remaining === undefined && resetMs === undefined) return undefined;
+  const out: { -readonly [K in keyof ResourceSnapshot]: ResourceSnapshot[K] } = {};
+  if (limit !== undefined) out.limit = limit;
+  if (remaining !== undefined) out.remaining = remaining;
+  if (resetMs !== undefined) out.resetMs = resetMs;
+  return out;
+}
+
+/** Non-negative integer (decimals floored), at most {@link MAX_COUNT}. */
+function parseCount(text: string): number | undefined {
+  return countOf(parseHeaderNumber(text));
+}
+
+function countOf(value: number | undefined): number | undefined {
+  return value !== undefined && value >= 0 && value <= MAX_COUNT ? Math.floor(value) : undefined;
+}
+
+function secondsToMs(seconds: number | undefined): number | undefined {
+  if (seconds === undefined) return undefined;
+  const ms = Math.round(seconds * 1e6) / 1000;
+  return ms >= 0 && ms <= MAX_HINT_MS ? ms : undefined;
+}
+
+function openAiNames(resource: string): ResourceHeaders {
+  return {
+    limit: `x-ratelimit-limit-${resource}`,
+    remaining: `x-ratelimit-remaining-${resource}`,
+    reset: `x-ratelimit-reset-${resource}`,
+  };
+}
+
+function anthropicNames(resource: string): ResourceHeaders {
+  return {
+    limit: `anthropic-ratelimit-${resource}-limit`,
+    remaining: `anthropic-ratelimit-${resource}-remaining`,
+    reset: `anthropic-ratelimit-${resource}-reset`,
+  };
+}
