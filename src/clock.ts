@@ -1,0 +1,33 @@
+/**
+ * Time and randomness, injected so that backoff, jitter, deadlines and limiter waits are exact in tests.
+ * @packageDocumentation
+ */
+
+/** Opaque handle returned by {@link Clock.setTimeout}. */
+export type TimerHandle = unknown;
+
+/** The clock the runtime reads and schedules with. Register your own (e.g. a fake) through `configureResilience`. */
+export interface Clock {
+  /** Milliseconds since the epoch; must never go backwards. */
+  now(): number;
+  /** Schedules `callback` after `ms` milliseconds. */
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  /** Cancels a timer from {@link Clock.setTimeout}; unknown or fired handles are ignored. */
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** A source of uniform random numbers in [0, 1). */
+export type RandomSource = () => number;
+
+const origin = performance.timeOrigin;
+
+/**
+ * The default clock: epoch milliseconds that never go backwards (performance.timeOrigin + performance.now()),
+ * real timers. Timers are referenced (not `unref`ed) because each belongs to a call someone is awaiting, and
+ * every one is cleared when its call ends.
+ */
+export const systemClock: Clock = {
+  now: () => origin + performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};

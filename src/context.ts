@@ -1,0 +1,108 @@
+/**
+ * The per-call context visible inside a decorated method through {@link currentCall}.
+ * @packageDocumentation
+ */
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { HeadersLike } from './headers';
+import type { CallLimits } from './interceptor';
+
+/** What a decorated method can see and report about the attempt it is running in. */
+export interface CallContext {
+  /** The call's limit key (the rate limit's, else the token budget's), if any. */
+  readonly key: string | undefined;
+  /** 1 for the first attempt, 2 for the first retry, … */
+  readonly attempt: number;
+  /**
+   * Aborts when the caller cancels or the attempt times out: pass it to the SDK
+   * (`client.chat.completions.create(body, { signal: currentCall()?.signal })`).
+   */
+  readonly signal: AbortSignal;
+  /** Reports response headers the runtime cannot see (rate-limit headers of a raw HTTP client). */
+  observeHeaders(headers: HeadersLike): void;
+  /** Reports the tokens the provider charged, when the result does not carry `usage`. */
+  observeUsage(tokens: number): void;
+}
+
+/** Receives what an attempt reports through its context. */
+export interface AttemptSink {
+  /** Headers reported by the method. */
+  attemptHeaders(context: AttemptContext, headers: HeadersLike): void;
+}
+
+const neverAborted = new AbortController().signal;
+
+/** One attempt's context (internal: the runtime creates one per attempt). */
+export class AttemptContext implements CallContext {
+  /** Tokens reported with {@link CallContext.observeUsage}. */
+  usage: number | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+  private abortReason: unknown = undefined;
+  private aborted = false;
+
+  /**
+   * @param sink - where observed headers go.
+   * @param limits - the call's limits, if it is limited.
+   * @param key - the call's key.
+   * @param attempt - attempt number.
+   * @param callerSignal - the caller's signal.
+   * @param ownSignal - true when the attempt can be aborted by more than the caller (a timeout).
+   */
+  constructor(
+    private readonly sink: AttemptSink,
+    readonly limits: CallLimits | undefined,
+    readonly key: string | undefined,
+    readonly attempt: number,
+    private readonly callerSignal: AbortSignal | undefined,
+    private readonly ownSignal: boolean,
+  ) {}
+
+  /** @inheritDoc */
+  get signal(): AbortSignal {
+    if (!this.ownSignal && !this.aborted) return this.callerSignal ?? neverAborted;
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Aborts the attempt's signal (timeout or caller abort). */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
+
+  /** @inheritDoc */
+  observeHeaders(headers: HeadersLike): void {
+    this.sink.attemptHeaders(this, headers);
+  }
+
+  /** @inheritDoc */
+  observeUsage(tokens: number): void {
+    if (typeof tokens === 'number' && Number.isFinite(tokens) && tokens >= 0) this.usage = tokens;
+  }
+}
+
+const storage = new AsyncLocalStorage<AttemptContext>();
+
+/** The context of the decorated call this code runs in, or `undefined` outside one. */
+export function currentCall(): CallContext | undefined {
+  return storage.getStore();
+}
+
+function invoke(fn: (...args: unknown[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
+  return fn.apply(thisArg, args);
+}
+
+/** Runs `fn` with `context` as {@link currentCall} (internal). */
+export function runInContext(
+  context: AttemptContext,
+  fn: (...args: unknown[]) => unknown,
+  thisArg: unknown,
+  args: unknown[],
+): unknown {
+  return storage.run(context, invoke, fn, thisArg, args);
+}

@@ -1,0 +1,43 @@
+/**
+ * The runtime's public surface (the package root adds the decorators).
+ * @packageDocumentation
+ */
+
+export { JITTER_KINDS, initialBackoff, jitterAboveHint, nextBackoff } from './backoff';
+export type { BackoffOptions, BackoffState, JitterKind } from './backoff';
+export { classifyError, errorFacts } from './classify';
+export type { Classification, ErrorFacts, NoRetryReason, RetryReason } from './classify';
+export { systemClock } from './clock';
+export type { Clock, RandomSource, TimerHandle } from './clock';
+export { activeInterceptor, configureResilience } from './config';
+export type { ResilienceOptions, ResolvedConfig } from './config';
+export { currentCall } from './context';
+export type { CallContext } from './context';
+export { ResilienceTokens } from './di';
+export {
+  AttemptTimeoutError,
+  PolicyConfigError,
+  RateLimitExceededError,
+  ResilienceError,
+  RetryExhaustedError,
+  StoreUnavailableError,
+  TokenBudgetExceededError,
+} from './errors';
+export type { RetryStopReason } from './errors';
+export { readHeader } from './headers';
+export type { HeaderValue, HeadersLike } from './headers';
+export { Interceptor } from './interceptor';
+export { MemoryStore } from './memory-store';
+export type { MemoryStoreOptions } from './memory-store';
+export { POLICY_METADATA_KEY, getPolicyMetadata } from './metadata';
+export type { PolicyMetadata } from './metadata';
+export { DEFAULTS } from './options';
+export type { AdaptiveRetryOptions, KeySource, NamedPolicy, OnLimit, RateLimitedOptions, TokenBudgetOptions } from './options';
+export { parseRateLimitHeaders } from './rate-limit-headers';
+export type { RateLimitSnapshot, ResourceSnapshot } from './rate-limit-headers';
+export { DAY_BUDGET_SPENT, LEARNING_REQUESTS_PER_MINUTE } from './store';
+export type { DemandPart, KeyView, LimitSpec, LimiterStore } from './store';
+export { countTextTokens, estimateChatTokens, usageTokens } from './tokens';
+export type { ChatRequestLike } from './tokens';
+export { parseGoDuration, parseResetTimestamp, parseRetryAfter, serverWaitHint } from './wait-hints';
+export type { WaitHint, WaitHintSource } from './wait-hints';

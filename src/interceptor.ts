@@ -1,0 +1,307 @@
+/**
+ * The interceptor: applies a method's policies on every call, always in this order, whatever the order of
+ * the decorators:
+ *
+ * 1. **total deadline** (`deadlineMs`) — bounds everything below;
+ * 2. **retry loop** (`@AdaptiveRetry`) — each attempt is a real request, so each passes through 3–6 again;
+ * 3. **acquire** — one all-or-nothing take of the call's whole demand (1 request and the estimated tokens on
+ *    every key: `@RateLimited`, `@TokenBudget`), queueing in FIFO order per key;
+ * 4. **attempt timeout** (`attemptTimeoutMs`) — aborts `currentCall().signal`;
+ * 5. **the method**, inside its {@link CallContext};
+ * 6. **record** — rate-limit headers adopted, real usage settled against the estimate, a 429's wait turned
+ *    into a cooldown of the whole key.
+ * @packageDocumentation
+ */
+
+import { inject, injectable } from 'tsyringe';
+import { initialBackoff, type BackoffState } from './backoff';
+import { classifyError, type Classification } from './classify';
+import type { ResolvedConfig } from './config';
+import { AttemptContext, runInContext, type AttemptSink } from './context';
+import { ResilienceTokens } from './di';
+import { AttemptTimeoutError, PolicyConfigError, RetryExhaustedError, TokenBudgetExceededError } from './errors';
+import type { HeadersLike } from './headers';
+import { Limiter, type AcquireBounds } from './limiter';
+import type { MethodHandle } from './method-handle';
+import { buildKeyPlan, compilePlan, resolveKey, type CompiledPlan, type KeyPlan } from './plan';
+import { parseRateLimitHeaders } from './rate-limit-headers';
+import { resultHeaders } from './result-headers';
+import { decideRetry } from './retry';
+import { callerSignal, sleep } from './signal';
+import type { DemandPart } from './store';
+import { Telemetry, type AttemptFields } from './telemetry';
+import { usageTokens } from './tokens/usage';
+import { serverWaitHint, type WaitHint } from './wait-hints';
+
+/** Most distinct keys whose plans one method caches (keys can come from user input). */
+const MAX_KEY_PLANS = 10_000;
+
+/** The limits one call takes: resolved once per call, used by every attempt. */
+export interface CallLimits {
+  readonly plan: KeyPlan;
+  readonly parts: readonly DemandPart[];
+  /** Estimated tokens (0 without `@TokenBudget`). */
+  readonly estimate: number;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function ignoreRejection(value: void | Promise<void>): void {
+  if (value !== undefined) value.then(undefined, () => undefined);
+}
+
+function modelOf(args: readonly unknown[]): string | undefined {
+  const first = args[0] as { model?: unknown } | null | undefined;
+  return first !== null && typeof first === 'object' && typeof first.model === 'string' ? first.model : undefined;
+}
+
+/** Applies the policies of decorated methods. Resolved from the container; one per configuration. */
+@injectable()
+export class Interceptor implements AttemptSink {
+  /** The FIFO limiter over the configured store. */
+  readonly limiter: Limiter;
+  /** Logs. */
+  readonly telemetry: Telemetry;
+
+  /** @param config - the resolved configuration (`configureResilience`). */
+  constructor(@inject(ResilienceTokens.Config) readonly config: ResolvedConfig) {
+    this.telemetry = new Telemetry(config.logger);
+    this.limiter = new Limiter(config.store, config.clock, config.random, {
+      onQueued: (key, waitMs, length) => this.telemetry.queued(key, waitMs, length),
+    });
+  }
+
+  /**
+   * Runs one call of a decorated method through its policies.
+   * @param handle - the method (from the decorator's wrapper).
+   * @param thisArg - the instance.
+   * @param args - the call's arguments.
+   */
+  invoke(handle: MethodHandle, thisArg: unknown, args: unknown[]): Promise<unknown> {
+    let plan = handle.plan as CompiledPlan | undefined;
+    if (handle.planOwner !== this || plan === undefined) {
+      plan = compilePlan(handle);
+      handle.plan = plan;
+      handle.planOwner = this;
+    }
+    return this.run(plan, thisArg, args);
+  }
+
+  /** @inheritDoc */
+  attemptHeaders(context: AttemptContext, headers: HeadersLike): void {
+    if (context.limits !== undefined) this.observe(context.limits, headers);
+  }
+
+  private async run(plan: CompiledPlan, thisArg: unknown, args: unknown[]): Promise<unknown> {
+    const signal = callerSignal(args);
+    if (signal?.aborted) throw signal.reason;
+    const { clock, random } = this.config;
+    const retry = plan.retry;
+    // 1. total deadline
+    const deadline = retry?.deadlineMs === undefined ? Infinity : clock.now() + retry.deadlineMs;
+    const limits = plan.rate === undefined && plan.budget === undefined ? undefined : this.prepare(plan, args);
+    let backoff: BackoffState | undefined;
+    // 2. retry loop
+    for (let attempt = 1; ; attempt++) {
+      // 3. acquire
+      if (limits !== undefined) {
+        const waiting = this.acquire(limits, signal, deadline);
+        if (waiting !== undefined) await waiting;
+      }
+      const context = new AttemptContext(this, limits, limits?.plan.key, attempt, signal, retry?.attemptTimeoutMs !== undefined || deadline !== Infinity);
+      try {
+        // 4.–5. attempt timeout, the method
+        const result = await this.attempt(plan, context, thisArg, args, signal, deadline);
+        // 6. record
+        this.succeeded(plan, limits, context, result);
+        return result;
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        const now = clock.now();
+        const classification = classifyError(error);
+        const hint = this.failed(limits, classification, now);
+        if (retry === undefined) throw error;
+        const fields = this.fields(limits, args, attempt, classification);
+        if (!(retry.retryOn?.(error) ?? classification.retryable)) {
+          this.telemetry.failed(fields, 'not-retryable');
+          throw error;
+        }
+        const decision = decideRetry(retry, error, attempt, backoff ?? initialBackoff(retry), hint, now, deadline, random);
+        if (decision instanceof RetryExhaustedError) {
+          this.telemetry.failed(fields, decision.reason);
+          throw decision;
+        }
+        backoff = decision.state;
+        this.telemetry.retry(fields, decision.delayMs, hint?.ms);
+        await sleep(clock, decision.delayMs, signal);
+      }
+    }
+  }
+
+  /** Resolves the call's keys, limits and token estimate (once per call). */
+  private prepare(plan: CompiledPlan, args: unknown[]): CallLimits {
+    const rateKey = plan.rate === undefined ? undefined : resolveKey(plan.where, plan.rate.key, args);
+    const budgetKey = plan.budget === undefined ? undefined : resolveKey(plan.where, plan.budget.key, args);
+    const cacheKey =
+      budgetKey === undefined || budgetKey === rateKey ? rateKey! : rateKey === undefined ? budgetKey : `${rateKey}\u0000${budgetKey}`;
+    let keyPlan = plan.keyPlans.get(cacheKey);
+    if (keyPlan === undefined) {
+      keyPlan = buildKeyPlan(plan, this.config, rateKey, budgetKey);
+      if (plan.keyPlans.size >= MAX_KEY_PLANS) plan.keyPlans.clear();
+      plan.keyPlans.set(cacheKey, keyPlan);
+    }
+    let estimate = 0;
+    if (plan.budget !== undefined) {
+      estimate = plan.budget.estimate(...args);
+      if (typeof estimate !== 'number' || !Number.isFinite(estimate) || estimate < 0) {
+        throw new PolicyConfigError(plan.where, 'estimate', estimate, 'the estimate function to return a finite number ≥ 0');
+      }
+      for (const spec of keyPlan.specs) {
+        if (spec.tokensPerMinute !== undefined && estimate > spec.tokensPerMinute) {
+          this.telemetry.rejected(spec.key, 'larger than tokensPerMinute', undefined);
+          throw new TokenBudgetExceededError(spec.key, estimate, spec.tokensPerMinute, 'larger than the per-minute limit, can never be served');
+        }
+        if (spec.tokensPerDay !== undefined && estimate > spec.tokensPerDay) {
+          this.telemetry.rejected(spec.key, 'larger than tokensPerDay', undefined);
+          throw new TokenBudgetExceededError(spec.key, estimate, spec.tokensPerDay, 'larger than the daily budget, can never be served');
+        }
+      }
+    }
+    const specs = keyPlan.specs;
+    const parts: DemandPart[] =
+      specs.length === 1
+        ? [{ spec: specs[0]!, requests: 1, tokens: estimate }]
+        : specs.map((spec) => ({ spec, requests: 1, tokens: estimate }));
+    return { plan: keyPlan, parts, estimate };
+  }
+
+  private acquire(limits: CallLimits, signal: AbortSignal | undefined, deadline: number): Promise<void> | undefined {
+    let bounds: AcquireBounds = limits.plan.bounds;
+    if (deadline !== Infinity) {
+      const left = Math.max(0, deadline - this.config.clock.now());
+      if (left < bounds.maxWaitMs) bounds = { ...bounds, maxWaitMs: left };
+    }
+    try {
+      const waiting = this.limiter.acquire(limits.plan.queueKey, limits.parts, bounds, signal);
+      return waiting === undefined ? undefined : waiting.catch((error: unknown) => this.refused(limits, error, signal));
+    } catch (error) {
+      return this.refused(limits, error, signal);
+    }
+  }
+
+  private refused(limits: CallLimits, error: unknown, signal: AbortSignal | undefined): never {
+    if (!(signal?.aborted && error === signal.reason)) {
+      const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+      this.telemetry.rejected(limits.plan.key, (error as Error).message ?? String(error), retryAfterMs);
+    }
+    throw error;
+  }
+
+  /** Runs the method with the attempt's timeout and the caller's abort racing it. */
+  private attempt(
+    plan: CompiledPlan,
+    context: AttemptContext,
+    thisArg: unknown,
+    args: unknown[],
+    signal: AbortSignal | undefined,
+    deadline: number,
+  ): unknown {
+    const clock = this.config.clock;
+    let timeoutMs = plan.retry?.attemptTimeoutMs;
+    if (deadline !== Infinity) {
+      const left = Math.max(1, deadline - clock.now());
+      if (timeoutMs === undefined || left < timeoutMs) timeoutMs = left;
+    }
+    const value = runInContext(context, plan.original, thisArg, args);
+    if (!isThenable(value) || (timeoutMs === undefined && signal === undefined)) return value;
+    return new Promise((resolve, reject) => {
+      let timer: unknown;
+      const onAbort = (): void => {
+        cleanup();
+        context.abort(signal!.reason);
+        reject(signal!.reason);
+      };
+      const cleanup = (): void => {
+        if (timer !== undefined) clock.clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      if (timeoutMs !== undefined) {
+        const ms = timeoutMs;
+        timer = clock.setTimeout(() => {
+          timer = undefined;
+          cleanup();
+          const error = new AttemptTimeoutError(ms);
+          context.abort(error);
+          reject(error);
+        }, ms);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      value.then(
+        (result) => {
+          cleanup();
+          resolve(result);
+        },
+        (error: unknown) => {
+          cleanup();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Records a success: provider headers, real usage against the estimate. */
+  private succeeded(plan: CompiledPlan, limits: CallLimits | undefined, context: AttemptContext, result: unknown): void {
+    if (limits === undefined) return;
+    const headers = resultHeaders(result);
+    if (headers !== undefined) this.observe(limits, headers);
+    let actual = plan.budget?.actual !== undefined ? plan.budget.actual(result) : usageTokens(result);
+    if (actual === undefined || typeof actual !== 'number' || !Number.isFinite(actual) || actual < 0) actual = context.usage;
+    if (actual !== undefined && actual !== limits.estimate) this.settle(limits, actual - limits.estimate);
+    this.telemetry.succeeded(limits.plan.key, context.attempt, limits.estimate, actual);
+  }
+
+  /**
+   * Records a failure: provider headers, and for a 429 the key's cooldown and the refund of the tokens the
+   * provider did not charge. Returns the server's wait hint.
+   */
+  private failed(limits: CallLimits | undefined, classification: Classification, now: number): WaitHint | undefined {
+    const { headers, body } = classification;
+    const hint = headers !== undefined || body !== undefined ? serverWaitHint(headers, body, now) : undefined;
+    if (limits === undefined) return hint;
+    if (headers !== undefined) this.observe(limits, headers);
+    if (classification.status === 429) {
+      if (limits.estimate > 0) this.settle(limits, -limits.estimate);
+      if (hint !== undefined && classification.reason === 'rate-limited') {
+        const store = this.config.store;
+        for (const part of limits.parts) ignoreRejection(store.cooldown(part.spec, now + hint.ms, now));
+        this.telemetry.cooldown(limits.plan.key, hint.ms, hint.source);
+      }
+    }
+    return hint;
+  }
+
+  private observe(limits: CallLimits, headers: HeadersLike): void {
+    const now = this.config.clock.now();
+    const snapshot = parseRateLimitHeaders(headers, now);
+    if (snapshot !== undefined) ignoreRejection(this.config.store.observe(limits.parts[0]!.spec, snapshot, now));
+  }
+
+  private settle(limits: CallLimits, delta: number): void {
+    const now = this.config.clock.now();
+    for (const part of limits.parts) ignoreRejection(this.config.store.settle(part.spec, delta, now));
+    if (delta < 0) this.limiter.kick(limits.plan.queueKey);
+  }
+
+  private fields(limits: CallLimits | undefined, args: readonly unknown[], attempt: number, classification: Classification): AttemptFields {
+    return {
+      key: limits?.plan.key,
+      model: modelOf(args),
+      attempt,
+      status: classification.status,
+      reason: classification.reason,
+      estimatedTokens: limits?.estimate,
+    };
+  }
+}

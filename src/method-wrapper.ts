@@ -1,0 +1,46 @@
+/**
+ * The thin call wrapper the decorators install: it forwards every call to the active interceptor.
+ * One wrapper per method, however many decorators are applied.
+ * @packageDocumentation
+ */
+
+import { activeInterceptor } from './config';
+import { PolicyConfigError } from './errors';
+import { MethodHandle } from './method-handle';
+import { addPolicyMetadata, describeMethod, type PolicyMetadata } from './metadata';
+
+const HANDLE = Symbol('llm-resilience:handle');
+
+type Wrapped = ((...args: unknown[]) => Promise<unknown>) & { [HANDLE]?: MethodHandle };
+
+/**
+ * Records a policy on a method and makes sure the method is wrapped. Called by each decorator.
+ * @param target - the prototype (or constructor, for static methods).
+ * @param propertyKey - the method name.
+ * @param descriptor - the method's property descriptor; its `value` is replaced by the wrapper.
+ * @param field - which policy.
+ * @param resolve - validates the decorator's options (given `Class.method` for error messages).
+ */
+export function applyPolicy<K extends keyof PolicyMetadata>(
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: PropertyDescriptor,
+  field: K,
+  resolve: (where: string) => NonNullable<PolicyMetadata[K]>,
+): PropertyDescriptor {
+  const where = describeMethod(target, propertyKey);
+  const current: unknown = descriptor?.value;
+  if (typeof current !== 'function') {
+    throw new PolicyConfigError(where, 'target', current, 'a method (decorators apply to methods only)');
+  }
+  addPolicyMetadata(target, propertyKey, field, resolve(where));
+  if ((current as Wrapped)[HANDLE] !== undefined) return descriptor;
+  const handle = new MethodHandle(target, propertyKey, where, current as (...args: unknown[]) => unknown);
+  const wrapper: Wrapped = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    return activeInterceptor().invoke(handle, this, args);
+  };
+  wrapper[HANDLE] = handle;
+  Object.defineProperty(wrapper, 'name', { value: (current as { name: string }).name });
+  descriptor.value = wrapper;
+  return descriptor;
+}

@@ -1,0 +1,117 @@
+/**
+ * A method's compiled plan: its validated policies plus, per resolved key, the limits and acquire bounds.
+ * Compiled once per method (and per configuration), so a call does no metadata lookup.
+ * @packageDocumentation
+ */
+
+import type { ResolvedConfig } from './config';
+import { PolicyConfigError } from './errors';
+import type { AcquireBounds } from './limiter';
+import type { MethodHandle } from './method-handle';
+import { getPolicyMetadata } from './metadata';
+import { DEFAULTS, type NamedPolicy } from './options';
+import type { LimitSpec } from './store';
+import type { ResolvedKey, ResolvedRateLimit, ResolvedRetry, ResolvedTokenBudget } from './validate';
+
+/** Longest key accepted from a key function (keys are bounded: they become map keys and Redis keys). */
+export const MAX_KEY_LENGTH = 256;
+
+/** The limits of one call's key combination. */
+export interface KeyPlan {
+  /** The FIFO the call waits in. */
+  readonly queueKey: string;
+  /** The key reported in the call context and logs (the rate limit's, else the budget's). */
+  readonly key: string;
+  /** One spec per distinct key: the rate limit's first. */
+  readonly specs: readonly LimitSpec[];
+  /** Queue/reject and bounds. */
+  readonly bounds: AcquireBounds;
+}
+
+/** Everything the interceptor needs for one method. */
+export interface CompiledPlan {
+  readonly where: string;
+  readonly original: (...args: unknown[]) => unknown;
+  readonly retry: ResolvedRetry | undefined;
+  readonly rate: ResolvedRateLimit | undefined;
+  readonly budget: ResolvedTokenBudget | undefined;
+  /** Key plans by resolved key string. */
+  readonly keyPlans: Map<string, KeyPlan>;
+}
+
+/** Compiles a method's metadata against a configuration. */
+export function compilePlan(handle: MethodHandle): CompiledPlan {
+  const meta = getPolicyMetadata(handle.target, handle.propertyKey) ?? {};
+  return {
+    where: handle.where,
+    original: handle.original,
+    retry: meta.retry,
+    rate: meta.rateLimit,
+    budget: meta.tokenBudget,
+    keyPlans: new Map(),
+  };
+}
+
+/** Resolves a key source against the call's arguments. */
+export function resolveKey(where: string, source: ResolvedKey, args: unknown[]): string {
+  if (typeof source === 'string') return source;
+  const key = source(...args);
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    throw new PolicyConfigError(where, 'key', key, `the key function to return a non-empty string of at most ${MAX_KEY_LENGTH} characters`);
+  }
+  return key;
+}
+
+/** Builds the key plan for a (rate key, budget key) pair. */
+export function buildKeyPlan(
+  plan: CompiledPlan,
+  config: ResolvedConfig,
+  rateKey: string | undefined,
+  budgetKey: string | undefined,
+): KeyPlan {
+  const rate = plan.rate;
+  const budget = plan.budget;
+  const ratePolicy = rateKey === undefined ? undefined : config.policies.get(rateKey);
+  if (rate?.requiresPolicy && ratePolicy === undefined) {
+    throw new PolicyConfigError(plan.where, 'policyName', rateKey, 'a policy defined in configureResilience({ policies })');
+  }
+  const specs: LimitSpec[] = [];
+  if (rateKey !== undefined) {
+    specs.push(spec(rateKey, ratePolicy, rate, rateKey === budgetKey ? budget : undefined));
+  }
+  if (budgetKey !== undefined && budgetKey !== rateKey) {
+    specs.push(spec(budgetKey, config.policies.get(budgetKey), undefined, budget));
+  }
+  const key = (rateKey ?? budgetKey)!;
+  const policy = ratePolicy ?? (budgetKey === undefined ? undefined : config.policies.get(budgetKey));
+  return {
+    queueKey: budgetKey === undefined || budgetKey === rateKey || rateKey === undefined ? key : `${rateKey}\u0000${budgetKey}`,
+    key,
+    specs,
+    bounds: {
+      onLimit: rate?.onLimit ?? policy?.onLimit ?? DEFAULTS.onLimit,
+      maxWaitMs: rate?.maxWaitMs ?? policy?.maxWaitMs ?? DEFAULTS.maxWaitMs,
+      maxQueue: rate?.maxQueue ?? policy?.maxQueue ?? DEFAULTS.maxQueue,
+    },
+  };
+}
+
+function spec(
+  key: string,
+  policy: NamedPolicy | undefined,
+  rate: ResolvedRateLimit | undefined,
+  budget: ResolvedTokenBudget | undefined,
+): LimitSpec {
+  const requestsPerMinute = rate?.requestsPerMinute ?? policy?.requestsPerMinute;
+  const tokensPerMinute = budget?.tokensPerMinute ?? policy?.tokensPerMinute;
+  return {
+    key,
+    requestsPerMinute,
+    requestBurst: rate?.burst ?? policy?.requestBurst ?? Math.max(1, (requestsPerMinute ?? 0) / 60),
+    tokensPerMinute,
+    tokenBurst: budget?.burst ?? policy?.tokenBurst ?? (tokensPerMinute ?? 0) / 60,
+    tokensPerDay: budget?.tokensPerDay ?? policy?.tokensPerDay,
+    learnRequests: requestsPerMinute === undefined && rate !== undefined,
+    learnTokens: tokensPerMinute === undefined,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The limiter store contract: where bucket state lives. The in-memory store is the default; a Redis store
+ * holds the state for a fleet. Every method may answer synchronously or with a promise.
+ * @packageDocumentation
+ */
+
+import type { RateLimitSnapshot } from './rate-limit-headers';
+
+/** The limits that apply to one key, resolved from inline options and named policies. */
+export interface LimitSpec {
+  /** The limit key. */
+  readonly key: string;
+  /** Requests per minute; undefined when not configured. */
+  readonly requestsPerMinute: number | undefined;
+  /** Request bucket capacity. */
+  readonly requestBurst: number;
+  /** Tokens per minute; undefined when not configured. */
+  readonly tokensPerMinute: number | undefined;
+  /** Token bucket capacity. */
+  readonly tokenBurst: number;
+  /** Hard daily token budget (UTC day). */
+  readonly tokensPerDay: number | undefined;
+  /** No request limit configured: learn it from `*-limit-requests` headers, conservatively until then. */
+  readonly learnRequests: boolean;
+  /** No token limit configured: learn it from `*-limit-tokens` headers. */
+  readonly learnTokens: boolean;
+}
+
+/** What one call takes from one key. */
+export interface DemandPart {
+  /** The key's limits. */
+  readonly spec: LimitSpec;
+  /** Requests (1 when rate-limited on this key, else 0). */
+  readonly requests: number;
+  /** Estimated tokens (0 when no token budget applies on this key). */
+  readonly tokens: number;
+}
+
+/** {@link LimiterStore.acquire} result: the daily token budget of a key is spent. */
+export const DAY_BUDGET_SPENT = -1;
+
+/** Request rate a key with unknown limits starts at, until the provider's headers tell the real one (1/s). */
+export const LEARNING_REQUESTS_PER_MINUTE = 60;
+
+/** What a store reports about one key (for tests, metrics and logs). */
+export interface KeyView {
+  /** Requests available now (may be negative: debt). */
+  readonly requests: number | undefined;
+  /** Tokens available now (may be negative: debt). */
+  readonly tokens: number | undefined;
+  /** Epoch ms until which the key is paused after a 429; 0 when not paused. */
+  readonly cooldownUntil: number;
+  /** Tokens spent of the daily budget. */
+  readonly dayUsed: number;
+  /** Requests per minute in force (configured or learned). */
+  readonly requestsPerMinute: number | undefined;
+  /** Tokens per minute in force (configured or learned). */
+  readonly tokensPerMinute: number | undefined;
+}
+
+/** Where bucket state lives. Implementations must take every part of an acquire atomically: all or nothing. */
+export interface LimiterStore {
+  /**
+   * Takes every part of the call's demand, or none.
+   * @returns 0 when granted; a positive number of ms until the whole demand would fit; or
+   * {@link DAY_BUDGET_SPENT}.
+   */
+  acquire(parts: readonly DemandPart[], now: number): number | Promise<number>;
+  /** Charges (`delta > 0`) or refunds (`delta < 0`) tokens after the real usage is known. */
+  settle(spec: LimitSpec, deltaTokens: number, now: number): void | Promise<void>;
+  /** Pauses every acquire on the key until `untilMs` (a 429's wait hint); later deadlines win. */
+  cooldown(spec: LimitSpec, untilMs: number, now: number): void | Promise<void>;
+  /** Adopts the provider's view: learns missing limits, lowers local levels to the reported remaining. */
+  observe(spec: LimitSpec, snapshot: RateLimitSnapshot, now: number): void | Promise<void>;
+  /** The key's state, if known. */
+  view(spec: LimitSpec, now: number): KeyView | undefined | Promise<KeyView | undefined>;
+}

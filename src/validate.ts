@@ -1,0 +1,190 @@
+/**
+ * Option validation: every invalid option becomes a {@link PolicyConfigError} naming the class, the method,
+ * the option and the value, raised when the decorator is applied.
+ * @packageDocumentation
+ */
+
+import { JITTER_KINDS, type JitterKind } from './backoff';
+import { PolicyConfigError } from './errors';
+import {
+  DEFAULTS,
+  type AdaptiveRetryOptions,
+  type NamedPolicy,
+  type OnLimit,
+  type RateLimitedOptions,
+  type TokenBudgetOptions,
+} from './options';
+
+/** Fully-defaulted retry options. */
+export interface ResolvedRetry {
+  readonly maxRetries: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly jitter: JitterKind;
+  readonly attemptTimeoutMs: number | undefined;
+  readonly deadlineMs: number | undefined;
+  readonly retryOn: ((error: unknown) => boolean | undefined) | undefined;
+}
+
+/** A key source after validation. */
+export type ResolvedKey = string | ((...args: unknown[]) => string);
+
+/** Validated `@RateLimited` options (limits may still come from named policies at call time). */
+export interface ResolvedRateLimit {
+  /** The key, or the policy name when given as `@RateLimited('name')`. */
+  readonly key: ResolvedKey;
+  /** True for `@RateLimited('name')`: the named policy must exist at call time. */
+  readonly requiresPolicy: boolean;
+  readonly requestsPerMinute: number | undefined;
+  readonly burst: number | undefined;
+  readonly onLimit: OnLimit | undefined;
+  readonly maxWaitMs: number | undefined;
+  readonly maxQueue: number | undefined;
+}
+
+/** Validated `@TokenBudget` options. */
+export interface ResolvedTokenBudget {
+  readonly key: ResolvedKey;
+  readonly tokensPerMinute: number | undefined;
+  readonly burst: number | undefined;
+  readonly estimate: (...args: unknown[]) => number;
+  readonly actual: ((result: unknown) => number | undefined) | undefined;
+  readonly tokensPerDay: number | undefined;
+}
+
+type Check = (value: unknown) => boolean;
+
+const positive: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const nonNegative: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const nonNegativeInt: Check = (v) => nonNegative(v) && Number.isInteger(v);
+const isFunction: Check = (v) => typeof v === 'function';
+const isKey: Check = (v) => (typeof v === 'string' && v.length > 0) || typeof v === 'function';
+const isOnLimit: Check = (v) => v === 'queue' || v === 'reject';
+const isJitter: Check = (v) => typeof v === 'string' && (JITTER_KINDS as readonly string[]).includes(v);
+
+const EXPECT = {
+  positive: 'a finite number > 0',
+  nonNegative: 'a finite number ≥ 0',
+  nonNegativeInt: 'an integer ≥ 0',
+  function: 'a function',
+  key: 'a non-empty string or a function of the call arguments returning one',
+  onLimit: '"queue" or "reject"',
+  jitter: JITTER_KINDS.map((k) => `"${k}"`).join(' | '),
+} as const;
+
+type Rule = readonly [Check, string, boolean /* required */];
+
+function validate<T extends object>(where: string, raw: unknown, rules: Record<string, Rule>, what: string): T {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new PolicyConfigError(where, what, raw, 'an options object');
+  }
+  const record = raw as Record<string, unknown>;
+  for (const name of Object.keys(record)) {
+    if (!(name in rules)) throw new PolicyConfigError(where, name, record[name], `one of the known options: ${Object.keys(rules).join(', ')}`);
+  }
+  for (const [name, [check, expected, required]] of Object.entries(rules)) {
+    const value = record[name];
+    if (value === undefined) {
+      if (required) throw new PolicyConfigError(where, name, value, expected);
+      continue;
+    }
+    if (!check(value)) throw new PolicyConfigError(where, name, value, expected);
+  }
+  return raw as T;
+}
+
+/** Validates and defaults `@AdaptiveRetry` options. */
+export function resolveRetry(where: string, raw: unknown): ResolvedRetry {
+  const o = validate<AdaptiveRetryOptions>(where, raw ?? {}, {
+    maxRetries: [nonNegativeInt, EXPECT.nonNegativeInt, false],
+    baseDelayMs: [nonNegative, EXPECT.nonNegative, false],
+    maxDelayMs: [positive, EXPECT.positive, false],
+    jitter: [isJitter, EXPECT.jitter, false],
+    attemptTimeoutMs: [positive, EXPECT.positive, false],
+    deadlineMs: [positive, EXPECT.positive, false],
+    retryOn: [isFunction, EXPECT.function, false],
+  }, 'options');
+  const baseDelayMs = o.baseDelayMs ?? DEFAULTS.baseDelayMs;
+  const maxDelayMs = o.maxDelayMs ?? Math.max(DEFAULTS.maxDelayMs, baseDelayMs);
+  if (maxDelayMs < baseDelayMs) {
+    throw new PolicyConfigError(where, 'maxDelayMs', maxDelayMs, `a number ≥ baseDelayMs (${baseDelayMs})`);
+  }
+  return {
+    maxRetries: o.maxRetries ?? DEFAULTS.maxRetries,
+    baseDelayMs,
+    maxDelayMs,
+    jitter: o.jitter ?? DEFAULTS.jitter,
+    attemptTimeoutMs: o.attemptTimeoutMs,
+    deadlineMs: o.deadlineMs,
+    retryOn: o.retryOn,
+  };
+}
+
+const LIMIT_RULES: Record<string, Rule> = {
+  onLimit: [isOnLimit, EXPECT.onLimit, false],
+  maxWaitMs: [nonNegative, EXPECT.nonNegative, false],
+  maxQueue: [nonNegativeInt, EXPECT.nonNegativeInt, false],
+};
+
+/** Validates `@RateLimited` options or a policy name. */
+export function resolveRateLimit(where: string, raw: unknown): ResolvedRateLimit {
+  if (typeof raw === 'string') {
+    if (raw.length === 0) throw new PolicyConfigError(where, 'policyName', raw, 'a non-empty policy name');
+    return {
+      key: raw,
+      requiresPolicy: true,
+      requestsPerMinute: undefined,
+      burst: undefined,
+      onLimit: undefined,
+      maxWaitMs: undefined,
+      maxQueue: undefined,
+    };
+  }
+  const o = validate<RateLimitedOptions<unknown[]>>(where, raw, {
+    key: [isKey, EXPECT.key, true],
+    requestsPerMinute: [positive, EXPECT.positive, false],
+    burst: [positive, EXPECT.positive, false],
+    ...LIMIT_RULES,
+  }, 'options');
+  return {
+    key: o.key as ResolvedKey,
+    requiresPolicy: false,
+    requestsPerMinute: o.requestsPerMinute,
+    burst: o.burst,
+    onLimit: o.onLimit,
+    maxWaitMs: o.maxWaitMs,
+    maxQueue: o.maxQueue,
+  };
+}
+
+/** Validates `@TokenBudget` options. */
+export function resolveTokenBudget(where: string, raw: unknown): ResolvedTokenBudget {
+  const o = validate<TokenBudgetOptions<unknown[]>>(where, raw, {
+    key: [isKey, EXPECT.key, true],
+    tokensPerMinute: [positive, EXPECT.positive, false],
+    burst: [positive, EXPECT.positive, false],
+    estimate: [isFunction, EXPECT.function, true],
+    actual: [isFunction, EXPECT.function, false],
+    tokensPerDay: [positive, EXPECT.positive, false],
+  }, 'options');
+  return {
+    key: o.key as ResolvedKey,
+    tokensPerMinute: o.tokensPerMinute,
+    burst: o.burst,
+    estimate: o.estimate as (...args: unknown[]) => number,
+    actual: o.actual as ((result: unknown) => number | undefined) | undefined,
+    tokensPerDay: o.tokensPerDay,
+  };
+}
+
+/** Validates one named policy from `configureResilience({ policies })`. */
+export function validateNamedPolicy(name: string, raw: unknown): NamedPolicy {
+  return validate<NamedPolicy>(`policies[${JSON.stringify(name)}]`, raw, {
+    requestsPerMinute: [positive, EXPECT.positive, false],
+    requestBurst: [positive, EXPECT.positive, false],
+    tokensPerMinute: [positive, EXPECT.positive, false],
+    tokenBurst: [positive, EXPECT.positive, false],
+    tokensPerDay: [positive, EXPECT.positive, false],
+    ...LIMIT_RULES,
+  }, 'policy');
+}
