@@ -68,9 +68,13 @@ export class Interceptor implements AttemptSink {
   /** @param config - the resolved configuration (`configureResilience`). */
   constructor(@inject(ResilienceTokens.Config) readonly config: ResolvedConfig) {
     this.telemetry = new Telemetry(config.logger);
-    this.limiter = new Limiter(config.store, config.clock, config.random, {
-      onQueued: (key, waitMs, length) => this.telemetry.queued(key, waitMs, length),
-    });
+    this.limiter = new Limiter(
+      config.store,
+      config.clock,
+      config.random,
+      { onQueued: (key, waitMs, length) => this.telemetry.queued(key, waitMs, length) },
+      config.store.pollJitterMs ?? 0,
+    );
   }
 
   /**

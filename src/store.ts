@@ -61,6 +61,11 @@ export interface KeyView {
 /** Where bucket state lives. Implementations must take every part of an acquire atomically: all or nothing. */
 export interface LimiterStore {
   /**
+   * Extra random delay (ms) a queue adds before re-asking this store, so processes sharing one key (Redis)
+   * do not all re-poll on the same millisecond. Omitted: 0 (an in-process store answers exactly).
+   */
+  readonly pollJitterMs?: number;
+  /**
    * Takes every part of the call's demand, or none.
    * @returns 0 when granted; a positive number of ms until the whole demand would fit; or
    * {@link DAY_BUDGET_SPENT}.
