@@ -30,8 +30,6 @@ export interface AttemptSink {
   attemptHeaders(context: AttemptContext, headers: HeadersLike): void;
 }
 
-const neverAborted = new AbortController().signal;
-
 /** One attempt's context (internal: the runtime creates one per attempt). */
 export class AttemptContext implements CallContext {
   /** Tokens reported with {@link CallContext.observeUsage}. */
@@ -59,7 +57,8 @@ export class AttemptContext implements CallContext {
 
   /** @inheritDoc */
   get signal(): AbortSignal {
-    if (!this.ownSignal && !this.aborted) return this.callerSignal ?? neverAborted;
+    if (!this.ownSignal && !this.aborted && this.callerSignal !== undefined) return this.callerSignal;
+    // Created on first access only: an SDK adds listeners to it, so it must never be shared between calls.
     if (this.controller === undefined) {
       this.controller = new AbortController();
       if (this.aborted) this.controller.abort(this.abortReason);

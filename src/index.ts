@@ -33,6 +33,8 @@ export { POLICY_METADATA_KEY, getPolicyMetadata } from './metadata';
 export type { PolicyMetadata } from './metadata';
 export { DEFAULTS } from './options';
 export type { AdaptiveRetryOptions, KeySource, NamedPolicy, OnLimit, RateLimitedOptions, TokenBudgetOptions } from './options';
+export { observingFetch } from './observing-fetch';
+export type { FetchLike } from './observing-fetch';
 export { parseRateLimitHeaders } from './rate-limit-headers';
 export type { RateLimitSnapshot, ResourceSnapshot } from './rate-limit-headers';
 export { DAY_BUDGET_SPENT, LEARNING_REQUESTS_PER_MINUTE } from './store';

@@ -157,12 +157,8 @@ export class MemoryStore implements LimiterStore {
     const tok = snapshot.tokens ?? snapshot.inputTokens;
     if (tok !== undefined) {
       if (spec.learnTokens && tok.limit !== undefined && tok.limit > 0 && tok.limit !== state.learnedTpm) {
-        const first = state.learnedTpm === undefined;
+        // Until learned the token capacity is 0, so the bucket is empty here and fills at the learned rate.
         state.learnedTpm = tok.limit;
-        if (first) {
-          state.tokens = tok.limit / 60;
-          state.tokensAt = now;
-        }
       }
       const tpm = tokensPerMinute(spec, state);
       if (tpm !== undefined && tok.remaining !== undefined) {
@@ -196,9 +192,12 @@ export class MemoryStore implements LimiterStore {
     if (state === undefined) {
       if (this.keys.size >= this.maxKeys) this.evictIdle(now);
       state = new KeyState();
-      state.requests = requestCapacity(spec, state);
+      // A new key starts nearly empty (one request, no tokens) and fills at the quota rate: the provider's
+      // bucket may still be drained by a previous process, and a cold SDK holds a first burst back, then
+      // releases it together with what follows.
+      state.requests = Math.min(1, requestCapacity(spec, state));
       state.requestsAt = now;
-      state.tokens = tokenCapacity(spec, state);
+      state.tokens = 0;
       state.tokensAt = now;
       state.dayStart = dayStart(now);
       this.keys.set(spec.key, state);

@@ -38,17 +38,33 @@ function setup() {
       granted.push([label, clock.now()]);
     });
   };
-  return { clock, store, limiter, granted, take };
+  /** Creates the keys' state (a new key starts nearly empty) and lets the buckets fill for `ms`. */
+  const warm = async (specs: LimitSpec[], ms = 1000) => {
+    for (const s of specs) store.acquire([{ spec: s, requests: 0, tokens: 0 }], clock.now());
+    await clock.advance(ms);
+  };
+  return { clock, store, limiter, granted, take, warm };
 }
 
 describe('MemoryStore + Limiter', () => {
-  it('paces a per-minute limit evenly with a one-second burst', async () => {
+  it('starts a new key with one request, then paces a per-minute limit evenly', async () => {
     const { clock, granted, take } = setup();
     const s = spec({ requestsPerMinute: 120 }); // 2/s, burst 2
     const all = Array.from({ length: 6 }, (_, i) => take([{ spec: s, requests: 1, tokens: 0 }], `c${i}`));
     await clock.advance(3000);
     await Promise.all(all);
-    expect(granted.map(([, t]) => t - Date.UTC(2026, 0, 1))).toEqual([0, 0, 500, 1000, 1500, 2000]);
+    expect(granted.map(([, t]) => t - Date.UTC(2026, 0, 1))).toEqual([0, 500, 1000, 1500, 2000, 2500]);
+  });
+
+  it('lets a full bucket serve a one-second burst at once', async () => {
+    const { clock, granted, take, warm } = setup();
+    const s = spec({ requestsPerMinute: 120 }); // 2/s, burst 2
+    await warm([s], 5000);
+    const t0 = clock.now();
+    const all = Array.from({ length: 4 }, (_, i) => take([{ spec: s, requests: 1, tokens: 0 }], `c${i}`));
+    await clock.advance(2000);
+    await Promise.all(all);
+    expect(granted.map(([, t]) => t - t0)).toEqual([0, 0, 500, 1000]);
   });
 
   it('grants in FIFO order and uses one timer per key, not one per waiter', async () => {
@@ -64,8 +80,9 @@ describe('MemoryStore + Limiter', () => {
   });
 
   it('takes requests and tokens all or nothing, never holding a request while waiting for tokens', async () => {
-    const { clock, store, take } = setup();
+    const { clock, store, take, warm } = setup();
     const s = spec({ requestsPerMinute: 600, tokensPerMinute: 600 }); // burst 10 requests, 10 tokens
+    await warm([s]);
     await take([{ spec: s, requests: 1, tokens: 10 }], 'a'); // empties the token bucket
     const waiting = take([{ spec: s, requests: 1, tokens: 10 }], 'b');
     const view = store.view(s, clock.now())!;
@@ -76,9 +93,10 @@ describe('MemoryStore + Limiter', () => {
   });
 
   it('takes every key of a call atomically', async () => {
-    const { clock, store, take } = setup();
+    const { clock, store, take, warm } = setup();
     const a = spec({ key: 'a', requestsPerMinute: 60 });
     const b = spec({ key: 'b', tokensPerMinute: 60, tokenBurst: 5 });
+    await warm([a, b], 5000);
     await take([{ spec: a, requests: 1, tokens: 0 }, { spec: b, requests: 1, tokens: 5 }], 'first', queue, undefined, 'a|b');
     const second = take([{ spec: a, requests: 1, tokens: 0 }, { spec: b, requests: 1, tokens: 5 }], 'second', queue, undefined, 'a|b');
     await clock.advance(1000); // a refilled, b needs 5 s
@@ -89,14 +107,15 @@ describe('MemoryStore + Limiter', () => {
   });
 
   it('lets a call larger than the burst borrow once the bucket is full; later calls wait off the debt', async () => {
-    const { clock, granted, take } = setup();
+    const { clock, granted, take, warm } = setup();
     const s = spec({ tokensPerMinute: 6000 }); // 100/s, burst 100
+    await warm([s]);
+    const t0 = clock.now();
     await take([{ spec: s, requests: 0, tokens: 50 }], 'small');
     const big = take([{ spec: s, requests: 0, tokens: 300 }], 'big'); // waits until full (0.5 s), then debt -200
     const after = take([{ spec: s, requests: 0, tokens: 100 }], 'after'); // waits for -200 → 100: 3 s
     await clock.advance(5000);
     await Promise.all([big, after]);
-    const t0 = Date.UTC(2026, 0, 1);
     expect(granted.map(([l, t]) => [l, t - t0])).toEqual([
       ['small', 0],
       ['big', 500],
@@ -194,9 +213,10 @@ describe('MemoryStore + Limiter', () => {
     expect(granted.map(([, t]) => t - Date.UTC(2026, 0, 1))).toEqual([750, 750]);
   });
 
-  it('adopts the provider remaining figure when it is lower, never when higher', () => {
-    const { clock, store } = setup();
+  it('adopts the provider remaining figure when it is lower, never when higher', async () => {
+    const { clock, store, warm } = setup();
     const s = spec({ requestsPerMinute: 600, tokensPerMinute: 60_000 });
+    await warm([s]);
     expect(store.acquire([{ spec: s, requests: 1, tokens: 100 }], clock.now())).toBe(0);
     store.observe(s, { requests: { remaining: 500 }, tokens: { remaining: 50_000 } }, clock.now());
     expect(store.view(s, clock.now())).toMatchObject({ requests: 9, tokens: 900 });
@@ -219,9 +239,10 @@ describe('MemoryStore + Limiter', () => {
     expect(granted[2]![1] - granted[0]![1]).toBeLessThan(1100);
   });
 
-  it('refunds settled tokens up to the capacity and charges extra as debt', () => {
-    const { clock, store } = setup();
+  it('refunds settled tokens up to the capacity and charges extra as debt', async () => {
+    const { clock, store, warm } = setup();
     const s = spec({ tokensPerMinute: 6000 });
+    await warm([s]);
     store.acquire([{ spec: s, requests: 0, tokens: 80 }], clock.now());
     store.settle(s, -50, clock.now());
     expect(store.view(s, clock.now())!.tokens).toBeCloseTo(70);
