@@ -101,33 +101,59 @@ export class Interceptor implements AttemptSink {
   private async run(plan: CompiledPlan, thisArg: unknown, args: unknown[]): Promise<unknown> {
     const signal = callerSignal(args);
     if (signal?.aborted) throw signal.reason;
+    const limits = plan.rate === undefined && plan.budget === undefined ? undefined : this.prepare(plan, args);
+    const key = limits?.plan.key ?? plan.where;
+    const telemetry = this.telemetry;
+    telemetry.started(key);
+    try {
+      return await this.attempts(plan, limits, key, thisArg, args, signal);
+    } finally {
+      telemetry.finished(key);
+    }
+  }
+
+  /** Steps 1–6 of the composition order (see the file header). */
+  private async attempts(
+    plan: CompiledPlan,
+    limits: CallLimits | undefined,
+    key: string,
+    thisArg: unknown,
+    args: unknown[],
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
     const { clock, random } = this.config;
     const retry = plan.retry;
     // 1. total deadline
     const deadline = retry?.deadlineMs === undefined ? Infinity : clock.now() + retry.deadlineMs;
-    const limits = plan.rate === undefined && plan.budget === undefined ? undefined : this.prepare(plan, args);
     let backoff: BackoffState | undefined;
     // 2. retry loop
     for (let attempt = 1; ; attempt++) {
       // 3. acquire
       if (limits !== undefined) {
         const waiting = this.acquire(limits, signal, deadline);
-        if (waiting !== undefined) await waiting;
+        if (waiting !== undefined) {
+          const queuedAt = clock.now();
+          await waiting;
+          this.telemetry.waited(key, clock.now() - queuedAt);
+        }
       }
       const context = new AttemptContext(this, limits, limits?.plan.key, attempt, signal, retry?.attemptTimeoutMs !== undefined || deadline !== Infinity);
       try {
         // 4.–5. attempt timeout, the method
         const result = await this.attempt(plan, context, thisArg, args, signal, deadline);
         // 6. record
-        this.succeeded(plan, limits, context, result);
+        this.succeeded(plan, limits, key, context, result);
         return result;
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         const now = clock.now();
         const classification = classifyError(error);
-        const hint = this.failed(limits, classification, now);
-        if (retry === undefined) throw error;
-        const fields = this.fields(limits, args, attempt, classification);
+        const hint = this.failed(limits, key, classification, now);
+        const fields = this.fields(key, limits, args, attempt, classification);
+        if (retry === undefined) {
+          this.telemetry.failed(fields, 'no-retry-policy');
+          throw error;
+        }
         if (!(retry.retryOn?.(error) ?? classification.retryable)) {
           this.telemetry.failed(fields, 'not-retryable');
           throw error;
@@ -256,23 +282,27 @@ export class Interceptor implements AttemptSink {
   }
 
   /** Records a success: provider headers, real usage against the estimate. */
-  private succeeded(plan: CompiledPlan, limits: CallLimits | undefined, context: AttemptContext, result: unknown): void {
-    if (limits === undefined) return;
+  private succeeded(plan: CompiledPlan, limits: CallLimits | undefined, key: string, context: AttemptContext, result: unknown): void {
+    if (limits === undefined) {
+      this.telemetry.succeeded(key, context.attempt, undefined, undefined);
+      return;
+    }
     const headers = resultHeaders(result);
     if (headers !== undefined) this.observe(limits, headers);
     let actual = plan.budget?.actual !== undefined ? plan.budget.actual(result) : usageTokens(result);
     if (actual === undefined || typeof actual !== 'number' || !Number.isFinite(actual) || actual < 0) actual = context.usage;
     if (actual !== undefined && actual !== limits.estimate) this.settle(limits, actual - limits.estimate);
-    this.telemetry.succeeded(limits.plan.key, context.attempt, limits.estimate, actual);
+    this.telemetry.succeeded(key, context.attempt, plan.budget === undefined ? undefined : limits.estimate, actual);
   }
 
   /**
    * Records a failure: provider headers, and for a 429 the key's cooldown and the refund of the tokens the
    * provider did not charge. Returns the server's wait hint.
    */
-  private failed(limits: CallLimits | undefined, classification: Classification, now: number): WaitHint | undefined {
+  private failed(limits: CallLimits | undefined, key: string, classification: Classification, now: number): WaitHint | undefined {
     const { headers, body } = classification;
     const hint = headers !== undefined || body !== undefined ? serverWaitHint(headers, body, now) : undefined;
+    if (classification.status === 429) this.telemetry.rateLimited(key);
     if (limits === undefined) return hint;
     if (headers !== undefined) this.observe(limits, headers);
     if (classification.status === 429) {
@@ -289,7 +319,9 @@ export class Interceptor implements AttemptSink {
   private observe(limits: CallLimits, headers: HeadersLike): void {
     const now = this.config.clock.now();
     const snapshot = parseRateLimitHeaders(headers, now);
-    if (snapshot !== undefined) ignoreRejection(this.config.store.observe(limits.parts[0]!.spec, snapshot, now));
+    if (snapshot === undefined) return;
+    ignoreRejection(this.config.store.observe(limits.parts[0]!.spec, snapshot, now));
+    this.telemetry.observed(limits.plan.key, snapshot);
   }
 
   private settle(limits: CallLimits, delta: number): void {
@@ -298,9 +330,9 @@ export class Interceptor implements AttemptSink {
     if (delta < 0) this.limiter.kick(limits.plan.queueKey);
   }
 
-  private fields(limits: CallLimits | undefined, args: readonly unknown[], attempt: number, classification: Classification): AttemptFields {
+  private fields(key: string, limits: CallLimits | undefined, args: readonly unknown[], attempt: number, classification: Classification): AttemptFields {
     return {
-      key: limits?.plan.key,
+      key,
       model: modelOf(args),
       attempt,
       status: classification.status,
