@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/**
+ * `llm-resilience` command line: `emulator` starts the provider emulator on its own; `demo` runs the batch.
+ */
+import { parseDemoOptions, DEMO_USAGE } from '../examples/demo/options';
+import { startEmulator } from '../src/testing';
+
+const USAGE = `Usage:
+  llm-resilience emulator [--rpm 500] [--tpm 30000] [--port 8080] [--slice-ms 1000] [--latency-ms 20,40] [--faults RATE]
+      An OpenAI-compatible server with realistic rate limits, for testing any client against them.
+  llm-resilience demo [options]      (see: llm-resilience demo --help)
+`;
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i < 0 ? undefined : args[i + 1];
+}
+
+async function emulatorCommand(args: string[]): Promise<void> {
+  const num = (name: string, fallback: number) => {
+    const raw = flag(args, name);
+    const n = raw === undefined ? fallback : Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} needs a number ≥ 0, got ${JSON.stringify(raw)}`);
+    return n;
+  };
+  const latency = (flag(args, '--latency-ms') ?? '20,40').split(',').map(Number) as [number, number];
+  const faults = num('--faults', 0);
+  const emulator = await startEmulator({
+    port: num('--port', 8080),
+    requestsPerMinute: num('--rpm', 500),
+    tokensPerMinute: num('--tpm', 30_000),
+    sliceMs: num('--slice-ms', 1000),
+    latencyMs: latency.length === 2 ? latency : [latency[0]!, latency[0]!],
+    faults: faults > 0 ? { serverError: faults / 3, overloaded: faults / 3, drop: faults / 3 } : undefined,
+  });
+  process.stdout.write(`llm-resilience emulator listening: baseURL ${emulator.url} (Ctrl-C to stop)\n`);
+  const stop = () => {
+    const c = emulator.counters();
+    process.stdout.write(`\nrequests ${c.requests}, succeeded ${c.succeeded}, 429s ${c.rateLimited}, 5xx ${c.serverErrors}, dropped ${c.dropped}\n`);
+    void emulator.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...args] = argv;
+  if (command === 'emulator') return emulatorCommand(args);
+  if (command === 'demo') {
+    const options = parseDemoOptions(args);
+    if (options.help) {
+      process.stdout.write(DEMO_USAGE);
+      return;
+    }
+    const { runDemoCommand } = await import('../examples/demo/command');
+    const report = await runDemoCommand(options);
+    process.exitCode = report !== undefined && report.failed > 0 ? 1 : 0;
+    return;
+  }
+  process.stdout.write(USAGE);
+  if (command !== undefined && command !== '--help' && command !== '-h') process.exitCode = 2;
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`llm-resilience: ${(error as Error).message ?? String(error)}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { startEmulator } from '../../src/testing';
+import type { DemoOptions } from './options';
+import { formatReport, type BatchReport } from './report';
+import type { ShareResult } from './run-demo';
+import { generateTickets } from './tickets';
+
+/** Marker of the JSON line a worker prints with its share's result. */
+const RESULT_PREFIX = 'llm-resilience-worker-result ';
+
+/** Worker side: summarises tickets `id % workers === index` with a Redis-backed store and prints the result. */
+export async function runWorkerShare(options: DemoOptions): Promise<void> {
+  const { default: Redis } = await import('ioredis');
+  const { RedisStore } = await import('../../src/redis-store');
+  const { summarizeShare } = await import('./run-demo');
+  const worker = options.worker!;
+  const client = new Redis(options.redis!, { maxRetriesPerRequest: 1 });
+  try {
+    const tickets = generateTickets(options.calls).filter((t) => t.id % options.workers === worker.index);
+    const share = await summarizeShare(tickets, {
+      baseURL: worker.emulatorUrl,
+      apiKey: 'sk-emulator',
+      model: options.model,
+      policies: true,
+      rpm: options.rpm,
+      tpm: options.tpm,
+      store: new RedisStore({ client, prefix: 'llmr-demo', instances: options.workers }),
+    });
+    process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(share)}\n`);
+  } finally {
+    client.disconnect();
+  }
+}
+
+function runChild(args: string[]): Promise<ShareResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'demo', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = output.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (line === undefined) reject(new Error(`worker exited with ${code} and no result`));
+      else resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as ShareResult);
+    });
+  });
+}
+
+/** Parent side: one emulator, N worker processes sharing the quota through Redis; prints the joint report. */
+export async function runWorkers(options: DemoOptions, out: NodeJS.WriteStream = process.stdout): Promise<BatchReport> {
+  const emulator = await startEmulator({ requestsPerMinute: options.rpm, tokensPerMinute: options.tpm });
+  out.write(`emulator: ${emulator.url}; ${options.workers} worker processes share one limit through ${options.redis}\n`);
+  const started = performance.now();
+  try {
+    const common = ['--calls', String(options.calls), '--workers', String(options.workers), '--redis', options.redis!, '--rpm', String(options.rpm), '--tpm', String(options.tpm), '--model', options.model, '--emulator-url', emulator.url];
+    const shares = await Promise.all(Array.from({ length: options.workers }, (_, i) => runChild([...common, '--worker-index', String(i)])));
+    const counters = emulator.counters();
+    const failures: Record<string, number> = {};
+    for (const s of shares) for (const [k, v] of Object.entries(s.failures)) failures[k] = (failures[k] ?? 0) + v;
+    const completed = shares.reduce((n, s) => n + s.completed, 0);
+    const report: BatchReport = {
+      calls: options.calls,
+      completed,
+      failed: options.calls - completed,
+      failures,
+      rateLimited: counters.rateLimited,
+      serverErrors: counters.serverErrors + counters.dropped,
+      retries: shares.reduce((n, s) => n + s.retries, 0),
+      estimatedTokens: shares.reduce((n, s) => n + s.estimatedTokens, 0),
+      chargedTokens: counters.promptTokens + counters.completionTokens,
+      wallSeconds: (performance.now() - started) / 1000,
+      quota: { requestsPerMinute: options.rpm, tokensPerMinute: options.tpm },
+    };
+    out.write(`\n${formatReport(report)}\n`);
+    return report;
+  } finally {
+    await emulator.close();
+  }
+}
