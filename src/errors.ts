@@ -25,7 +25,9 @@ export type RetryStopReason =
   /** The next attempt (after its delay) would start after `deadlineMs`. */
   | 'deadline'
   /** The key's retry budget was spent (retry storm protection). */
-  | 'retry-budget';
+  | 'retry-budget'
+  /** The key's overload breaker opened while the call was retrying. */
+  | 'circuit-open';
 
 /** The call was retried and did not succeed; `cause` is the last attempt's error. */
 export class RetryExhaustedError extends ResilienceError {
@@ -120,6 +122,23 @@ export class PolicyConfigError extends ResilienceError {
     expected: string,
   ) {
     super(`${where}: invalid option "${option}" = ${showValue(value)}; expected ${expected}`);
+  }
+}
+
+/** The key's overload breaker is open: the provider is failing, calls fail fast until a probe succeeds. */
+export class CircuitOpenError extends ResilienceError {
+  /** @inheritDoc */
+  readonly code = 'CIRCUIT_OPEN';
+
+  /**
+   * @param key - the key whose breaker is open.
+   * @param retryAfterMs - ms until the breaker lets a probe through.
+   */
+  constructor(
+    readonly key: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`Circuit for "${key}" is open after repeated provider failures; next probe in ${Math.ceil(retryAfterMs)} ms`);
   }
 }
 

@@ -4,6 +4,8 @@
  */
 
 import type { JitterKind } from './backoff';
+import type { BreakerOptions } from './breaker';
+import type { RetryBudgetOptions } from './retry-budget';
 
 /**
  * Where a limit key comes from: a fixed string, or a function of the call's arguments
@@ -30,6 +32,10 @@ export interface AdaptiveRetryOptions {
   readonly deadlineMs?: number;
   /** Overrides classification: `true` retry, `false` do not, `undefined` use the built-in rules. */
   readonly retryOn?: (error: unknown) => boolean | undefined;
+  /** Per-key retry budget (default on: 20 % of successes + 1/s, up to 10 saved); `false` disables it. */
+  readonly retryBudget?: RetryBudgetOptions | false;
+  /** Per-key overload breaker (default on: opens at 50 % failures over ≥ 10 attempts in 10 s, 5 s cool-off); `false` disables it. */
+  readonly breaker?: BreakerOptions | false;
 }
 
 /** Options of `@RateLimited` (requests per minute). */
@@ -82,6 +88,10 @@ export interface NamedPolicy {
   readonly maxWaitMs?: number;
   /** Default `maxQueue` for this key. */
   readonly maxQueue?: number;
+  /** Retry budget for this key (the decorator's option overrides it). */
+  readonly retryBudget?: RetryBudgetOptions | false;
+  /** Overload breaker for this key (the decorator's option overrides it). */
+  readonly breaker?: BreakerOptions | false;
 }
 
 /** Defaults of every option, in one place. */

@@ -5,6 +5,8 @@
  */
 
 import { JITTER_KINDS, type JitterKind } from './backoff';
+import type { BreakerOptions } from './breaker';
+import type { RetryBudgetOptions } from './retry-budget';
 import { PolicyConfigError } from './errors';
 import {
   DEFAULTS,
@@ -24,6 +26,10 @@ export interface ResolvedRetry {
   readonly attemptTimeoutMs: number | undefined;
   readonly deadlineMs: number | undefined;
   readonly retryOn: ((error: unknown) => boolean | undefined) | undefined;
+  /** As given (validated); defaults and named policies apply per key at call time. */
+  readonly retryBudget: RetryBudgetOptions | false | undefined;
+  /** As given (validated); defaults and named policies apply per key at call time. */
+  readonly breaker: BreakerOptions | false | undefined;
 }
 
 /** A key source after validation. */
@@ -57,38 +63,63 @@ type Check = (value: unknown) => boolean;
 const positive: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const nonNegative: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const nonNegativeInt: Check = (v) => nonNegative(v) && Number.isInteger(v);
+const positiveInt: Check = (v) => positive(v) && Number.isInteger(v);
 const isFunction: Check = (v) => typeof v === 'function';
 const isKey: Check = (v) => (typeof v === 'string' && v.length > 0) || typeof v === 'function';
 const isOnLimit: Check = (v) => v === 'queue' || v === 'reject';
 const isJitter: Check = (v) => typeof v === 'string' && (JITTER_KINDS as readonly string[]).includes(v);
+const ratio: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 1;
+const optionsOrFalse: Check = (v) => v === false || (v !== null && typeof v === 'object' && !Array.isArray(v));
 
 const EXPECT = {
   positive: 'a finite number > 0',
   nonNegative: 'a finite number ≥ 0',
   nonNegativeInt: 'an integer ≥ 0',
+  positiveInt: 'an integer ≥ 1',
   function: 'a function',
   key: 'a non-empty string or a function of the call arguments returning one',
   onLimit: '"queue" or "reject"',
   jitter: JITTER_KINDS.map((k) => `"${k}"`).join(' | '),
+  ratio: 'a number in (0, 1]',
+  optionsOrFalse: 'an options object or false',
 } as const;
+
+const RETRY_BUDGET_RULES: Record<string, Rule> = {
+  ratio: [positive, EXPECT.positive, false],
+  minPerSecond: [nonNegative, EXPECT.nonNegative, false],
+  maxBalance: [positive, EXPECT.positive, false],
+};
+
+const BREAKER_RULES: Record<string, Rule> = {
+  failureRatio: [ratio, EXPECT.ratio, false],
+  minimumAttempts: [positiveInt, EXPECT.positiveInt, false],
+  windowMs: [positive, EXPECT.positive, false],
+  coolOffMs: [positive, EXPECT.positive, false],
+};
+
+/** Validates the nested `retryBudget` / `breaker` options (`false` disables); errors name `retryBudget.ratio`. */
+function nested<T extends object>(where: string, name: string, value: unknown, rules: Record<string, Rule>): T | false | undefined {
+  if (value === undefined || value === false) return value;
+  return validate<T>(where, value, rules, name, `${name}.`);
+}
 
 type Rule = readonly [Check, string, boolean /* required */];
 
-function validate<T extends object>(where: string, raw: unknown, rules: Record<string, Rule>, what: string): T {
+function validate<T extends object>(where: string, raw: unknown, rules: Record<string, Rule>, what: string, prefix = ''): T {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new PolicyConfigError(where, what, raw, 'an options object');
   }
   const record = raw as Record<string, unknown>;
   for (const name of Object.keys(record)) {
-    if (!(name in rules)) throw new PolicyConfigError(where, name, record[name], `one of the known options: ${Object.keys(rules).join(', ')}`);
+    if (!(name in rules)) throw new PolicyConfigError(where, prefix + name, record[name], `one of the known options: ${Object.keys(rules).join(', ')}`);
   }
   for (const [name, [check, expected, required]] of Object.entries(rules)) {
     const value = record[name];
     if (value === undefined) {
-      if (required) throw new PolicyConfigError(where, name, value, expected);
+      if (required) throw new PolicyConfigError(where, prefix + name, value, expected);
       continue;
     }
-    if (!check(value)) throw new PolicyConfigError(where, name, value, expected);
+    if (!check(value)) throw new PolicyConfigError(where, prefix + name, value, expected);
   }
   return raw as T;
 }
@@ -103,6 +134,8 @@ export function resolveRetry(where: string, raw: unknown): ResolvedRetry {
     attemptTimeoutMs: [positive, EXPECT.positive, false],
     deadlineMs: [positive, EXPECT.positive, false],
     retryOn: [isFunction, EXPECT.function, false],
+    retryBudget: [optionsOrFalse, EXPECT.optionsOrFalse, false],
+    breaker: [optionsOrFalse, EXPECT.optionsOrFalse, false],
   }, 'options');
   const baseDelayMs = o.baseDelayMs ?? DEFAULTS.baseDelayMs;
   const maxDelayMs = o.maxDelayMs ?? Math.max(DEFAULTS.maxDelayMs, baseDelayMs);
@@ -117,6 +150,8 @@ export function resolveRetry(where: string, raw: unknown): ResolvedRetry {
     attemptTimeoutMs: o.attemptTimeoutMs,
     deadlineMs: o.deadlineMs,
     retryOn: o.retryOn,
+    retryBudget: nested<RetryBudgetOptions>(where, 'retryBudget', o.retryBudget, RETRY_BUDGET_RULES),
+    breaker: nested<BreakerOptions>(where, 'breaker', o.breaker, BREAKER_RULES),
   };
 }
 
@@ -179,12 +214,18 @@ export function resolveTokenBudget(where: string, raw: unknown): ResolvedTokenBu
 
 /** Validates one named policy from `configureResilience({ policies })`. */
 export function validateNamedPolicy(name: string, raw: unknown): NamedPolicy {
-  return validate<NamedPolicy>(`policies[${JSON.stringify(name)}]`, raw, {
+  const where = `policies[${JSON.stringify(name)}]`;
+  const policy = validate<NamedPolicy>(where, raw, {
     requestsPerMinute: [positive, EXPECT.positive, false],
     requestBurst: [positive, EXPECT.positive, false],
     tokensPerMinute: [positive, EXPECT.positive, false],
     tokenBurst: [positive, EXPECT.positive, false],
     tokensPerDay: [positive, EXPECT.positive, false],
     ...LIMIT_RULES,
+    retryBudget: [optionsOrFalse, EXPECT.optionsOrFalse, false],
+    breaker: [optionsOrFalse, EXPECT.optionsOrFalse, false],
   }, 'policy');
+  nested<RetryBudgetOptions>(where, 'retryBudget', policy.retryBudget, RETRY_BUDGET_RULES);
+  nested<BreakerOptions>(where, 'breaker', policy.breaker, BREAKER_RULES);
+  return policy;
 }
