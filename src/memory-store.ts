@@ -63,10 +63,13 @@ export interface MemoryStoreOptions {
 export class MemoryStore implements LimiterStore {
   private readonly keys = new Map<string, KeyState>();
   private readonly maxKeys: number;
+  /** Size at which the next eviction sweep runs (sweeps are amortised: never one per new key). */
+  private sweepAt: number;
 
   /** @param options - see {@link MemoryStoreOptions}. */
   constructor(options: MemoryStoreOptions = {}) {
     this.maxKeys = options.maxKeys ?? 100_000;
+    this.sweepAt = this.maxKeys;
   }
 
   /** Number of keys with state. */
@@ -190,7 +193,7 @@ export class MemoryStore implements LimiterStore {
   private state(spec: LimitSpec, now: number): KeyState {
     let state = this.keys.get(spec.key);
     if (state === undefined) {
-      if (this.keys.size >= this.maxKeys) this.evictIdle(now);
+      if (this.keys.size >= this.sweepAt) this.evictIdle(now);
       state = new KeyState();
       // A new key starts nearly empty (one request, no tokens) and fills at the quota rate: the provider's
       // bucket may still be drained by a previous process, and a cold SDK holds a first burst back, then
@@ -219,6 +222,8 @@ export class MemoryStore implements LimiterStore {
       const idleMs = now - Math.max(state.requestsAt, state.tokensAt);
       if (idleMs >= MINUTE_MS && state.cooldownUntil <= now && state.dayUsed === 0) this.keys.delete(key);
     }
+    // If most keys are busy, let the map grow before sweeping again, so a sweep costs O(1) per new key.
+    this.sweepAt = Math.max(this.maxKeys, this.keys.size * 2);
   }
 }
 
