@@ -16,6 +16,7 @@ export type { CallContext } from './context';
 export { ResilienceTokens } from './di';
 export {
   AttemptTimeoutError,
+  CircuitOpenError,
   PolicyConfigError,
   RateLimitExceededError,
   ResilienceError,
@@ -27,9 +28,14 @@ export type { RetryStopReason } from './errors';
 export { readHeader } from './headers';
 export type { HeaderValue, HeadersLike } from './headers';
 export { Interceptor } from './interceptor';
+export { REDACT_PATHS } from './log-redaction';
+export { LOW_CAPACITY_DEFAULTS } from './low-capacity';
+export type { CapacityResource, LowCapacityEvent, LowCapacityOptions } from './low-capacity';
 export { MemoryStore } from './memory-store';
 export type { MemoryStoreOptions } from './memory-store';
 export { POLICY_METADATA_KEY, getPolicyMetadata } from './metadata';
+export { DEFAULT_METRICS_PREFIX, MAX_METRIC_KEYS, OVERFLOW_KEY, WAIT_BUCKETS_SECONDS } from './metrics';
+export type { MetricsOptions, MetricsRegistry } from './metrics';
 export type { PolicyMetadata } from './metadata';
 export { DEFAULTS } from './options';
 export type { AdaptiveRetryOptions, KeySource, NamedPolicy, OnLimit, RateLimitedOptions, TokenBudgetOptions } from './options';
@@ -39,6 +45,8 @@ export { parseRateLimitHeaders } from './rate-limit-headers';
 export type { RateLimitSnapshot, ResourceSnapshot } from './rate-limit-headers';
 export { DAY_BUDGET_SPENT, LEARNING_REQUESTS_PER_MINUTE } from './store';
 export type { DemandPart, KeyView, LimitSpec, LimiterStore } from './store';
+export { Telemetry } from './telemetry';
+export type { AttemptFields, CallFields, TelemetryConfig } from './telemetry';
 export { countTextTokens, estimateChatTokens, usageTokens } from './tokens';
 export type { ChatRequestLike } from './tokens';
 export { parseGoDuration, parseResetTimestamp, parseRetryAfter, serverWaitHint } from './wait-hints';

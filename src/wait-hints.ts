@@ -216,8 +216,8 @@ const ANTHROPIC_RESETS: readonly ResetPair[] = ['requests', 'tokens', 'input-tok
  * The server's requested wait, from (in priority order, first usable wins):
  * 1. `retry-after-ms`, then `x-ms-retry-after-ms` (Azure) — milliseconds, may be fractional
  * 2. `retry-after` — seconds or HTTP-date
- * 3. OpenAI `x-ratelimit-reset-requests` / `x-ratelimit-reset-tokens` (Go durations): if a matching `x-ratelimit-remaining-*` is "0" use that resource's reset; otherwise the larger of the present resets
- * 4. Anthropic `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-reset` (RFC 3339): same rule (prefer resources whose remaining is 0, else the max)
+ * 3. OpenAI `x-ratelimit-reset-requests` / `x-ratelimit-reset-tokens` (Go durations) of the resources whose `x-ratelimit-remaining-*` is 0 (the latest of them)
+ * 4. Anthropic `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-reset` (RFC 3339), same rule
  * 5. IETF `RateLimit` field `t=` parameter (seconds) — e.g. `"burst";r=0;t=30` (also the older `ratelimit-reset: 30`)
  * 6. Gemini `google.rpc.RetryInfo.retryDelay` ("26s", "0.5s") found in the error body: accept `body.error.details[]`, `body.details[]`, or an array body `[ { error: {...} } ]`; detail objects have `"@type"` ending in `google.rpc.RetryInfo`.
  * Returns undefined when none is usable. Never throws, never NaN/negative/Infinity.
@@ -305,7 +305,7 @@ function headerWaitHint(headers: HeadersLike, nowMs: number): WaitHint | undefin
     if (ms !== undefined) return { ms, source: 'ratelimit' };
   }
   v = readHeader(headers, 'ratelimit-reset');
-  if (v !== undefined) {
+  if (v !== undefined && parseHeaderNumber(readHeader(headers, 'ratelimit-remaining') ?? '') === 0) {
     ms = secondsToMs(parseHeaderNumber(v));
     if (ms !== undefined) return { ms, source: 'ratelimit' };
   }
@@ -313,8 +313,10 @@ function headerWaitHint(headers: HeadersLike, nowMs: number): WaitHint | undefin
 }
 
 /**
- * Reset of the exhausted resources (remaining 0), else the largest present reset.
- * Remaining headers are only read when some reset header is present.
+ * The latest reset among the resources the provider reports as exhausted (remaining 0). A reset header alone
+ * is not a wait hint: it says when a bucket is full again, and on a 5xx (or a 429 for another resource) that
+ * can be minutes away while a retry would be accepted now. Remaining headers are only read when a reset
+ * header is present.
  */
 function resourceResetMs(
   headers: HeadersLike,
@@ -322,20 +324,16 @@ function resourceResetMs(
   nowMs: number,
   timestamps: boolean,
 ): number | undefined {
-  let maxAny: number | undefined;
   let maxExhausted: number | undefined;
   for (const [resetName, remainingName] of pairs) {
     const text = readHeader(headers, resetName);
     if (text === undefined) continue;
-    const ms = timestamps ? parseResetTimestamp(text, nowMs) : parseGoDuration(text);
-    if (ms === undefined) continue;
-    if (maxAny === undefined || ms > maxAny) maxAny = ms;
     const remaining = readHeader(headers, remainingName);
-    if (remaining !== undefined && parseHeaderNumber(remaining) === 0 && (maxExhausted === undefined || ms > maxExhausted)) {
-      maxExhausted = ms;
-    }
+    if (remaining === undefined || parseHeaderNumber(remaining) !== 0) continue;
+    const ms = timestamps ? parseResetTimestamp(text, nowMs) : parseGoDuration(text);
+    if (ms !== undefined && (maxExhausted === undefined || ms > maxExhausted)) maxExhausted = ms;
   }
-  return maxExhausted ?? maxAny;
+  return maxExhausted;
 }
 
 function numberOrUndefined(text: string | undefined): number | undefined {
@@ -343,15 +341,13 @@ function numberOrUndefined(text: string | undefined): number | undefined {
 }
 
 function ietfResetMs(items: readonly RateLimitFieldItem[]): number | undefined {
-  let maxAny: number | undefined;
   let maxExhausted: number | undefined;
   for (const item of items) {
+    if (item.r !== 0) continue; // only an exhausted quota makes `t` a wait
     const ms = secondsToMs(item.t);
-    if (ms === undefined) continue;
-    if (maxAny === undefined || ms > maxAny) maxAny = ms;
-    if (item.r === 0 && (maxExhausted === undefined || ms > maxExhausted)) maxExhausted = ms;
+    if (ms !== undefined && (maxExhausted === undefined || ms > maxExhausted)) maxExhausted = ms;
   }
-  return maxExhausted ?? maxAny;
+  return maxExhausted;
 }
 
 function detailInErrorObject(

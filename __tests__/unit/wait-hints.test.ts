@@ -222,20 +222,21 @@ describe('serverWaitHint', () => {
       expect(serverWaitHint(h, undefined, NOW)).toEqual({ ms: 20, source: 'x-ratelimit-reset' });
     });
 
-    it('takes the larger reset when nothing is exhausted (or remaining is absent)', () => {
+    it('is no hint when nothing is exhausted or remaining is absent (a reset only says when the bucket is full)', () => {
       expect(
         serverWaitHint({ 'x-ratelimit-remaining-requests': '3', 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-reset-tokens': '1h30m' }, undefined, NOW),
-      ).toEqual({ ms: 5_400_000, source: 'x-ratelimit-reset' });
-      expect(serverWaitHint({ 'x-ratelimit-reset-requests': '1.5s' }, undefined, NOW)).toEqual({ ms: 1500, source: 'x-ratelimit-reset' });
+      ).toBeUndefined();
+      expect(serverWaitHint({ 'x-ratelimit-reset-requests': '1.5s' }, undefined, NOW)).toBeUndefined();
     });
 
-    it('falls back to the other resource when the exhausted one has a malformed reset', () => {
+    it('ignores an exhausted resource whose reset is malformed, never borrowing another resource reset', () => {
       const h = {
         'x-ratelimit-remaining-requests': '0',
         'x-ratelimit-reset-requests': 'bogus',
         'x-ratelimit-reset-tokens': '2s',
       };
-      expect(serverWaitHint(h, undefined, NOW)).toEqual({ ms: 2000, source: 'x-ratelimit-reset' });
+      expect(serverWaitHint(h, undefined, NOW)).toBeUndefined();
+      expect(serverWaitHint({ ...h, 'x-ratelimit-remaining-tokens': '0' }, undefined, NOW)).toEqual({ ms: 2000, source: 'x-ratelimit-reset' });
     });
   });
 
@@ -250,20 +251,24 @@ describe('serverWaitHint', () => {
       expect(serverWaitHint(h, undefined, NOW)).toEqual({ ms: 7000, source: 'anthropic-ratelimit-reset' });
     });
 
-    it('takes the max when nothing is exhausted, and 0 for past stamps', () => {
+    it('is no hint when nothing is exhausted; 0 for a past stamp of an exhausted resource', () => {
       const h = {
         'anthropic-ratelimit-tokens-reset': '2025-01-15T12:00:03Z',
         'anthropic-ratelimit-output-tokens-reset': '2025-01-15T12:00:09Z',
       };
-      expect(serverWaitHint(h, undefined, NOW)).toEqual({ ms: 9000, source: 'anthropic-ratelimit-reset' });
-      expect(serverWaitHint({ 'anthropic-ratelimit-requests-reset': '2020-01-01T00:00:00Z' }, undefined, NOW)).toEqual({
-        ms: 0,
-        source: 'anthropic-ratelimit-reset',
-      });
+      expect(serverWaitHint(h, undefined, NOW)).toBeUndefined();
+      expect(
+        serverWaitHint({ 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': '2020-01-01T00:00:00Z' }, undefined, NOW),
+      ).toEqual({ ms: 0, source: 'anthropic-ratelimit-reset' });
     });
 
     it('ranks below OpenAI resets', () => {
-      const h = { 'x-ratelimit-reset-requests': '3s', 'anthropic-ratelimit-requests-reset': '2025-01-15T12:00:09Z' };
+      const h = {
+        'x-ratelimit-remaining-requests': '0',
+        'x-ratelimit-reset-requests': '3s',
+        'anthropic-ratelimit-requests-remaining': '0',
+        'anthropic-ratelimit-requests-reset': '2025-01-15T12:00:09Z',
+      };
       expect(serverWaitHint(h, undefined, NOW)?.source).toBe('x-ratelimit-reset');
     });
   });
@@ -274,20 +279,22 @@ describe('serverWaitHint', () => {
       expect(serverWaitHint({ RateLimit: '"day";r=10;t=3600, "burst";r=0;t=5' }, undefined, NOW)).toEqual({ ms: 5000, source: 'ratelimit' });
     });
 
-    it('takes the max t when nothing is exhausted', () => {
-      expect(serverWaitHint({ ratelimit: '"a";r=1;t=2, "b";r=3;t=4' }, undefined, NOW)).toEqual({ ms: 4000, source: 'ratelimit' });
+    it('is no hint when nothing is exhausted', () => {
+      expect(serverWaitHint({ ratelimit: '"a";r=1;t=2, "b";r=3;t=4' }, undefined, NOW)).toBeUndefined();
     });
 
-    it('reads the older ratelimit-reset seconds', () => {
-      expect(serverWaitHint({ 'ratelimit-reset': '12' }, undefined, NOW)).toEqual({ ms: 12_000, source: 'ratelimit' });
+    it('reads the older ratelimit-reset seconds when ratelimit-remaining is 0', () => {
+      expect(serverWaitHint({ 'ratelimit-remaining': '0', 'ratelimit-reset': '12' }, undefined, NOW)).toEqual({ ms: 12_000, source: 'ratelimit' });
+      expect(serverWaitHint({ 'ratelimit-remaining': '5', 'ratelimit-reset': '12' }, undefined, NOW)).toBeUndefined();
+      expect(serverWaitHint({ 'ratelimit-reset': '12' }, undefined, NOW)).toBeUndefined();
     });
 
     it('ignores an epoch-seconds ratelimit-reset (beyond the cap)', () => {
-      expect(serverWaitHint({ 'ratelimit-reset': '1736942400' }, undefined, NOW)).toBeUndefined();
+      expect(serverWaitHint({ 'ratelimit-remaining': '0', 'ratelimit-reset': '1736942400' }, undefined, NOW)).toBeUndefined();
     });
 
     it('ranks below Anthropic resets', () => {
-      const h = { ratelimit: '"burst";r=0;t=30', 'anthropic-ratelimit-tokens-reset': '2025-01-15T12:00:01Z' };
+      const h = { ratelimit: '"burst";r=0;t=30', 'anthropic-ratelimit-tokens-remaining': '0', 'anthropic-ratelimit-tokens-reset': '2025-01-15T12:00:01Z' };
       expect(serverWaitHint(h, undefined, NOW)?.source).toBe('anthropic-ratelimit-reset');
     });
   });
