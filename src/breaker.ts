@@ -58,6 +58,11 @@ export class Breaker {
     return 'probe';
   }
 
+  /** Frees the half-open slot of a probe that never reached the provider. */
+  release(): void {
+    this.probing = false;
+  }
+
   /**
    * Records an attempt's outcome. `overload` is true for provider failures.
    * @returns the new state when it changed, else undefined.

@@ -19,9 +19,10 @@ import { classifyError, type Classification } from './classify';
 import type { ResolvedConfig } from './config';
 import { AttemptContext, runInContext, type AttemptSink } from './context';
 import { ResilienceTokens } from './di';
-import { AttemptTimeoutError, PolicyConfigError, RetryExhaustedError, TokenBudgetExceededError } from './errors';
+import { AttemptTimeoutError, CircuitOpenError, PolicyConfigError, RetryExhaustedError, TokenBudgetExceededError } from './errors';
 import type { HeadersLike } from './headers';
 import { Limiter, type AcquireBounds } from './limiter';
+import { OverloadGuards, isOverload, type KeyGuard } from './overload-guard';
 import type { MethodHandle } from './method-handle';
 import { buildKeyPlan, compilePlan, resolveKey, type CompiledPlan, type KeyPlan } from './plan';
 import { parseRateLimitHeaders } from './rate-limit-headers';
@@ -29,7 +30,7 @@ import { resultHeaders } from './result-headers';
 import { decideRetry } from './retry';
 import { callerSignal, sleep } from './signal';
 import type { DemandPart } from './store';
-import { Telemetry, type AttemptFields } from './telemetry';
+import { Telemetry, rejectionReason, type AttemptFields, type CallFields } from './telemetry';
 import { usageTokens } from './tokens/usage';
 import { serverWaitHint, type WaitHint } from './wait-hints';
 
@@ -57,17 +58,24 @@ function modelOf(args: readonly unknown[]): string | undefined {
   return first !== null && typeof first === 'object' && typeof first.model === 'string' ? first.model : undefined;
 }
 
+function callFields(key: string, limits: CallLimits, args: readonly unknown[], attempt: number): CallFields {
+  return { key, model: modelOf(args), attempt, estimatedTokens: limits.estimate };
+}
+
 /** Applies the policies of decorated methods. Resolved from the container; one per configuration. */
 @injectable()
 export class Interceptor implements AttemptSink {
   /** The FIFO limiter over the configured store. */
   readonly limiter: Limiter;
-  /** Logs. */
+  /** Logs, metrics and the low-capacity alert. */
   readonly telemetry: Telemetry;
+  /** Per-key overload breakers and retry budgets. */
+  private readonly guards: OverloadGuards;
 
   /** @param config - the resolved configuration (`configureResilience`). */
   constructor(@inject(ResilienceTokens.Config) readonly config: ResolvedConfig) {
-    this.telemetry = new Telemetry(config.logger);
+    this.telemetry = new Telemetry(config);
+    this.guards = new OverloadGuards(config.policies, () => config.clock.now());
     this.limiter = new Limiter(
       config.store,
       config.clock,
@@ -126,48 +134,83 @@ export class Interceptor implements AttemptSink {
     // 1. total deadline
     const deadline = retry?.deadlineMs === undefined ? Infinity : clock.now() + retry.deadlineMs;
     let backoff: BackoffState | undefined;
-    // 2. retry loop
+    const guard = retry === undefined ? undefined : this.guards.forKey(retry, key);
+    let lastError: unknown;
+    // 2. retry loop (behind the key's overload breaker and retry budget)
     for (let attempt = 1; ; attempt++) {
-      // 3. acquire
-      if (limits !== undefined) {
-        const waiting = this.acquire(limits, signal, deadline);
-        if (waiting !== undefined) {
-          const queuedAt = clock.now();
-          await waiting;
-          this.telemetry.waited(key, clock.now() - queuedAt);
-        }
-      }
-      const context = new AttemptContext(this, limits, limits?.plan.key, attempt, signal, retry?.attemptTimeoutMs !== undefined || deadline !== Infinity);
+      const verdict = guard === undefined ? 'allow' : guard.verdict(clock.now());
+      if (verdict === 'reject') throw this.circuitOpen(guard!, key, attempt, lastError);
+      const probe = verdict === 'probe';
+      let recorded = false;
       try {
-        // 4.–5. attempt timeout, the method
-        const result = await this.attempt(plan, context, thisArg, args, signal, deadline);
-        // 6. record
-        this.succeeded(plan, limits, key, context, result);
-        return result;
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        const now = clock.now();
-        const classification = classifyError(error);
-        const hint = this.failed(limits, key, classification, now);
-        const fields = this.fields(key, limits, args, attempt, classification);
-        if (retry === undefined) {
-          this.telemetry.failed(fields, 'no-retry-policy');
-          throw error;
+        // 3. acquire
+        if (limits !== undefined) {
+          const waiting = this.acquire(limits, signal, deadline, attempt, args);
+          if (waiting !== undefined) {
+            const queuedAt = clock.now();
+            await waiting;
+            this.telemetry.waited(key, clock.now() - queuedAt, callFields(key, limits, args, attempt));
+          }
         }
-        if (!(retry.retryOn?.(error) ?? classification.retryable)) {
-          this.telemetry.failed(fields, 'not-retryable');
-          throw error;
+        const context = new AttemptContext(this, limits, limits?.plan.key, attempt, signal, retry?.attemptTimeoutMs !== undefined || deadline !== Infinity);
+        try {
+          // 4.–5. attempt timeout, the method
+          const result = await this.attempt(plan, context, thisArg, args, signal, deadline);
+          // 6. record
+          if (guard !== undefined) {
+            recorded = true;
+            this.recordBreaker(guard, key, false, probe);
+            guard.budget?.succeeded();
+          }
+          this.succeeded(plan, limits, key, context, result);
+          return result;
+        } catch (error) {
+          if (signal?.aborted) throw signal.reason;
+          lastError = error;
+          const now = clock.now();
+          const classification = classifyError(error);
+          const hint = this.failed(limits, key, classification, now, args, attempt);
+          const fields = this.fields(key, limits, args, attempt, classification, hint);
+          if (retry === undefined) {
+            this.telemetry.failed(fields, 'no-retry-policy');
+            throw error;
+          }
+          recorded = true;
+          this.recordBreaker(guard!, key, isOverload(classification), probe);
+          if (!(retry.retryOn?.(error) ?? classification.retryable)) {
+            this.telemetry.failed(fields, 'not-retryable');
+            throw error;
+          }
+          let decision = decideRetry(retry, error, attempt, backoff ?? initialBackoff(retry), hint, now, deadline, random);
+          if (!(decision instanceof RetryExhaustedError) && guard!.budget !== undefined && !guard!.budget.tryRetry(now)) {
+            decision = new RetryExhaustedError(attempt, 'retry-budget', error, `the retry budget of "${key}" is spent`);
+          }
+          if (decision instanceof RetryExhaustedError) {
+            this.telemetry.failed(fields, decision.reason);
+            throw decision;
+          }
+          backoff = decision.state;
+          this.telemetry.retry(fields, decision.delayMs, hint?.ms);
+          await sleep(clock, decision.delayMs, signal);
         }
-        const decision = decideRetry(retry, error, attempt, backoff ?? initialBackoff(retry), hint, now, deadline, random);
-        if (decision instanceof RetryExhaustedError) {
-          this.telemetry.failed(fields, decision.reason);
-          throw decision;
-        }
-        backoff = decision.state;
-        this.telemetry.retry(fields, decision.delayMs, hint?.ms);
-        await sleep(clock, decision.delayMs, signal);
+      } finally {
+        // a probe that never reached the provider (refused by the limiter, aborted) frees the half-open slot
+        if (probe && !recorded) guard!.breaker?.release();
       }
     }
+  }
+
+  /** The error for an attempt refused by an open breaker: fail fast, or stop a retrying call. */
+  private circuitOpen(guard: KeyGuard, key: string, attempt: number, lastError: unknown): Error {
+    const waitMs = Math.max(0, (guard.breaker?.openUntil ?? 0) - this.config.clock.now());
+    this.telemetry.rejected(key, 'circuit open', waitMs);
+    if (attempt === 1) return new CircuitOpenError(key, waitMs);
+    return new RetryExhaustedError(attempt - 1, 'circuit-open', lastError, `the overload breaker of "${key}" opened`);
+  }
+
+  private recordBreaker(guard: KeyGuard, key: string, overload: boolean, probe: boolean): void {
+    const changed = guard.breaker?.record(this.config.clock.now(), overload, probe);
+    if (changed !== undefined) this.telemetry.breakerChanged(key, changed);
   }
 
   /** Resolves the call's keys, limits and token estimate (once per call). */
@@ -190,11 +233,11 @@ export class Interceptor implements AttemptSink {
       }
       for (const spec of keyPlan.specs) {
         if (spec.tokensPerMinute !== undefined && estimate > spec.tokensPerMinute) {
-          this.telemetry.rejected(spec.key, 'larger than tokensPerMinute', undefined);
+          this.telemetry.rejected(spec.key, 'larger than tokensPerMinute', undefined, { key: spec.key, model: modelOf(args), attempt: 1, estimatedTokens: estimate });
           throw new TokenBudgetExceededError(spec.key, estimate, spec.tokensPerMinute, 'larger than the per-minute limit, can never be served');
         }
         if (spec.tokensPerDay !== undefined && estimate > spec.tokensPerDay) {
-          this.telemetry.rejected(spec.key, 'larger than tokensPerDay', undefined);
+          this.telemetry.rejected(spec.key, 'larger than tokensPerDay', undefined, { key: spec.key, model: modelOf(args), attempt: 1, estimatedTokens: estimate });
           throw new TokenBudgetExceededError(spec.key, estimate, spec.tokensPerDay, 'larger than the daily budget, can never be served');
         }
       }
@@ -207,7 +250,13 @@ export class Interceptor implements AttemptSink {
     return { plan: keyPlan, parts, estimate };
   }
 
-  private acquire(limits: CallLimits, signal: AbortSignal | undefined, deadline: number): Promise<void> | undefined {
+  private acquire(
+    limits: CallLimits,
+    signal: AbortSignal | undefined,
+    deadline: number,
+    attempt: number,
+    args: readonly unknown[],
+  ): Promise<void> | undefined {
     let bounds: AcquireBounds = limits.plan.bounds;
     if (deadline !== Infinity) {
       const left = Math.max(0, deadline - this.config.clock.now());
@@ -215,16 +264,17 @@ export class Interceptor implements AttemptSink {
     }
     try {
       const waiting = this.limiter.acquire(limits.plan.queueKey, limits.parts, bounds, signal);
-      return waiting === undefined ? undefined : waiting.catch((error: unknown) => this.refused(limits, error, signal));
+      return waiting === undefined ? undefined : waiting.catch((error: unknown) => this.refused(limits, error, signal, attempt, args));
     } catch (error) {
-      return this.refused(limits, error, signal);
+      return this.refused(limits, error, signal, attempt, args);
     }
   }
 
-  private refused(limits: CallLimits, error: unknown, signal: AbortSignal | undefined): never {
+  private refused(limits: CallLimits, error: unknown, signal: AbortSignal | undefined, attempt: number, args: readonly unknown[]): never {
     if (!(signal?.aborted && error === signal.reason)) {
-      const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
-      this.telemetry.rejected(limits.plan.key, (error as Error).message ?? String(error), retryAfterMs);
+      const retryAfterMs = (error as { retryAfterMs?: number } | null)?.retryAfterMs;
+      const key = limits.plan.key;
+      this.telemetry.rejected(key, rejectionReason(error), retryAfterMs, callFields(key, limits, args, attempt));
     }
     throw error;
   }
@@ -299,7 +349,14 @@ export class Interceptor implements AttemptSink {
    * Records a failure: provider headers, and for a 429 the key's cooldown and the refund of the tokens the
    * provider did not charge. Returns the server's wait hint.
    */
-  private failed(limits: CallLimits | undefined, key: string, classification: Classification, now: number): WaitHint | undefined {
+  private failed(
+    limits: CallLimits | undefined,
+    key: string,
+    classification: Classification,
+    now: number,
+    args: readonly unknown[],
+    attempt: number,
+  ): WaitHint | undefined {
     const { headers, body } = classification;
     const hint = headers !== undefined || body !== undefined ? serverWaitHint(headers, body, now) : undefined;
     if (classification.status === 429) this.telemetry.rateLimited(key);
@@ -310,7 +367,7 @@ export class Interceptor implements AttemptSink {
       if (hint !== undefined && classification.reason === 'rate-limited') {
         const store = this.config.store;
         for (const part of limits.parts) ignoreRejection(store.cooldown(part.spec, now + hint.ms, now));
-        this.telemetry.cooldown(limits.plan.key, hint.ms, hint.source);
+        this.telemetry.cooldown(limits.plan.key, hint.ms, hint.source, this.fields(key, limits, args, attempt, classification, hint));
       }
     }
     return hint;
@@ -330,7 +387,14 @@ export class Interceptor implements AttemptSink {
     if (delta < 0) this.limiter.kick(limits.plan.queueKey);
   }
 
-  private fields(key: string, limits: CallLimits | undefined, args: readonly unknown[], attempt: number, classification: Classification): AttemptFields {
+  private fields(
+    key: string,
+    limits: CallLimits | undefined,
+    args: readonly unknown[],
+    attempt: number,
+    classification: Classification,
+    hint: WaitHint | undefined,
+  ): AttemptFields {
     return {
       key,
       model: modelOf(args),
@@ -338,6 +402,7 @@ export class Interceptor implements AttemptSink {
       status: classification.status,
       reason: classification.reason,
       estimatedTokens: limits?.estimate,
+      retryAfterMs: hint === undefined ? undefined : Math.ceil(hint.ms),
     };
   }
 }

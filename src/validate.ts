@@ -111,7 +111,7 @@ function validate<T extends object>(where: string, raw: unknown, rules: Record<s
   }
   const record = raw as Record<string, unknown>;
   for (const name of Object.keys(record)) {
-    if (!(name in rules)) throw new PolicyConfigError(where, prefix + name, record[name], `one of the known options: ${Object.keys(rules).join(', ')}`);
+    if (!Object.hasOwn(rules, name)) throw new PolicyConfigError(where, prefix + name, record[name], `one of the known options: ${Object.keys(rules).join(', ')}`);
   }
   for (const [name, [check, expected, required]] of Object.entries(rules)) {
     const value = record[name];

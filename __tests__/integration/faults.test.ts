@@ -54,4 +54,67 @@ describe('provider faults against the emulator, through the real openai SDK', ()
     expect(c.succeeded).toBe(600);
     expect(c.serverErrors + c.dropped).toBeGreaterThan(10); // the faults really happened
   }, 60_000);
+
+  it('a 30-second full outage: calls fail fast once the breaker opens, and recover after', async () => {
+    emulator = await startEmulator({ ...QUOTA, latencyMs: [5, 15] });
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: emulator.url, maxRetries: 0 });
+    configureResilience(container, { policies: { 'openai:gpt-4o-mini': QUOTA } });
+    class Service {
+      @AdaptiveRetry({ maxRetries: 2, baseDelayMs: 100 }) // default breaker: ≥ 10 attempts, 50 % failures, 5 s cool-off
+      @RateLimited({ key })
+      async call(req: ChatRequest) {
+        return client.chat.completions.create(req, { signal: currentCall()?.signal });
+      }
+    }
+    const service = new Service();
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    for (let i = 0; i < 20; i++) await service.call(request(i));
+
+    emulator.setOutage(true);
+    const outageStart = performance.now();
+    const sentBefore = emulator.counters().requests;
+    const results: Array<{ kind: string; ms: number }> = [];
+    const pending: Promise<void>[] = [];
+    while (performance.now() - outageStart < 30_000) {
+      const t = performance.now();
+      pending.push(
+        service.call(request(0)).then(
+          () => void results.push({ kind: 'ok', ms: performance.now() - t }),
+          (e: unknown) => void results.push({ kind: e instanceof CircuitOpenError ? 'fast' : e instanceof RetryExhaustedError ? (e as RetryExhaustedError).reason : String(e), ms: performance.now() - t }),
+        ),
+      );
+      await sleep(100);
+    }
+    await Promise.all(pending);
+    const sentDuringOutage = emulator.counters().requests - sentBefore;
+    emulator.setOutage(false);
+    const outageEnd = performance.now();
+    let recoveredAfterMs = -1;
+    while (performance.now() - outageEnd < 10_000) {
+      const ok = await service.call(request(1)).then(() => true, () => false);
+      if (ok) {
+        recoveredAfterMs = performance.now() - outageEnd;
+        break;
+      }
+      await sleep(100);
+    }
+    const after = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => service.call(request(i))));
+    const fast = results.filter((r) => r.kind === 'fast');
+    figure('provider-outage-30s', {
+      calls: results.length,
+      failedFast: fast.length,
+      sentDuringOutage,
+      withoutBreakerWouldSend: results.length * 3,
+      slowestFastFailMs: Math.max(...fast.map((r) => r.ms)).toFixed(1),
+      recoveredAfterMs: recoveredAfterMs.toFixed(0),
+      afterRecovery: `${after.filter((o) => o.status === 'fulfilled').length}/20`,
+    });
+    expect(results.filter((r) => r.kind === 'ok')).toHaveLength(0);
+    expect(fast.length).toBeGreaterThan(results.length * 0.8);
+    for (const r of fast) expect(r.ms).toBeLessThan(50);
+    expect(sentDuringOutage).toBeLessThan(60); // ~10 to open + one probe per cool-off; without the breaker ~900
+    expect(recoveredAfterMs).toBeGreaterThanOrEqual(0);
+    expect(recoveredAfterMs).toBeLessThan(6000); // within one cool-off
+    expect(after.every((o) => o.status === 'fulfilled')).toBe(true);
+  }, 60_000);
 });

@@ -60,6 +60,12 @@ describe('fuzzing policy options: every invalid value is a PolicyConfigError at 
     );
   });
 
+  it.each(['toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf'])('refuses %s (an Object.prototype name is not an option)', (name) => {
+    const error = decorate(AdaptiveRetry({ [name]: 1 } as never) as unknown as AnyDecorator);
+    expect(error).toBeInstanceOf(PolicyConfigError);
+    expect((error as PolicyConfigError).option).toBe(name);
+  });
+
   it('valid options never throw', () => {
     fc.assert(
       fc.property(
