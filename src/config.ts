@@ -8,8 +8,11 @@ import pino, { type Logger } from 'pino';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { systemClock, type Clock, type RandomSource } from './clock';
 import { ResilienceTokens } from './di';
+import { PolicyConfigError } from './errors';
 import { Interceptor } from './interceptor';
+import { LOW_CAPACITY_DEFAULTS, type LowCapacityEvent, type LowCapacityOptions } from './low-capacity';
 import { MemoryStore } from './memory-store';
+import { DEFAULT_METRICS_PREFIX, METRICS_PREFIX_PATTERN, ResilienceMetrics, type MetricsOptions } from './metrics';
 import type { NamedPolicy } from './options';
 import type { LimiterStore } from './store';
 import { validateNamedPolicy } from './validate';
@@ -26,6 +29,19 @@ export interface ResilienceOptions {
   readonly clock?: Clock;
   /** Uniform [0, 1) random source for jitter. Default `Math.random`. */
   readonly random?: RandomSource;
+  /**
+   * Prometheus series in a prom-client registry (`{ registry, prefix? }`, prefix default `llm_`). prom-client
+   * is loaded only when this is set. Default: no metrics.
+   */
+  readonly metrics?: MetricsOptions;
+  /**
+   * Called when a key's provider-reported remaining / limit stays below `lowCapacity.threshold` for
+   * `lowCapacity.consecutive` observations; again only after recovery. Also logged as a warning. A throwing
+   * (or rejecting) callback is caught and logged.
+   */
+  readonly onLowCapacity?: (event: LowCapacityEvent) => void;
+  /** Threshold (default 0.1) and consecutive observations (default 3) of the low-capacity alert. */
+  readonly lowCapacity?: LowCapacityOptions;
 }
 
 /** The configuration after defaults, as the interceptor receives it. */
@@ -35,6 +51,12 @@ export interface ResolvedConfig {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly random: RandomSource;
+  /** The registered series, when metrics are configured. */
+  readonly metrics?: ResilienceMetrics;
+  /** The low-capacity callback. */
+  readonly onLowCapacity?: (event: LowCapacityEvent) => void;
+  /** The low-capacity alert's settings. */
+  readonly lowCapacity?: { readonly threshold: number; readonly consecutive: number };
 }
 
 let active: Interceptor | undefined;
@@ -44,8 +66,9 @@ let active: Interceptor | undefined;
  * use the runtime of tsyringe's root container (the default); calling this again replaces the configuration
  * for later calls (calls already running finish under the old one).
  * @param container - a tsyringe container; the root container by default.
- * @param options - policies, store, logger, clock and random source.
- * @throws PolicyConfigError when a named policy is invalid.
+ * @param options - policies, store, logger, clock, random source, metrics and the low-capacity alert.
+ * @throws PolicyConfigError when a named policy, `metrics`, `onLowCapacity` or `lowCapacity` is invalid, or a
+ * series name is taken in the registry by a metric this library did not register.
  */
 export function configureResilience(
   container: DependencyContainer = rootContainer,
@@ -61,6 +84,9 @@ export function configureResilience(
     logger: options.logger ?? pino({ level: 'silent' }),
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
+    onLowCapacity: resolveCallback(options.onLowCapacity),
+    lowCapacity: resolveLowCapacity(options.lowCapacity),
+    metrics: resolveMetrics(options.metrics), // last: registers series only once everything else is valid
   };
   container.register(ResilienceTokens.Config, { useValue: config });
   container.register(ResilienceTokens.Clock, { useValue: config.clock });
@@ -83,4 +109,46 @@ export function activeInterceptor(): Interceptor {
     return active;
   }
   return configureResilience(rootContainer);
+}
+
+const WHERE = 'configureResilience';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
+}
+
+function resolveMetrics(options: MetricsOptions | undefined): ResilienceMetrics | undefined {
+  if (options === undefined) return undefined;
+  if (!isObject(options)) throw new PolicyConfigError(WHERE, 'metrics', options, 'an object { registry, prefix? }');
+  const registry = options.registry as unknown;
+  if (!isObject(registry) || typeof registry.getSingleMetric !== 'function' || typeof registry.registerMetric !== 'function') {
+    throw new PolicyConfigError(WHERE, 'metrics.registry', registry, 'a prom-client Registry');
+  }
+  const prefix = options.prefix ?? DEFAULT_METRICS_PREFIX;
+  if (typeof prefix !== 'string' || !METRICS_PREFIX_PATTERN.test(prefix)) {
+    throw new PolicyConfigError(WHERE, 'metrics.prefix', prefix, 'a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)');
+  }
+  return ResilienceMetrics.for(options.registry, prefix);
+}
+
+function resolveCallback(callback: ((event: LowCapacityEvent) => void) | undefined): ((event: LowCapacityEvent) => void) | undefined {
+  if (callback !== undefined && typeof callback !== 'function') {
+    throw new PolicyConfigError(WHERE, 'onLowCapacity', callback, 'a function (event) => void');
+  }
+  return callback;
+}
+
+function resolveLowCapacity(options: LowCapacityOptions | undefined): { threshold: number; consecutive: number } {
+  if (options !== undefined && !isObject(options)) {
+    throw new PolicyConfigError(WHERE, 'lowCapacity', options, 'an object { threshold?, consecutive? }');
+  }
+  const threshold = options?.threshold ?? LOW_CAPACITY_DEFAULTS.threshold;
+  if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
+    throw new PolicyConfigError(WHERE, 'lowCapacity.threshold', threshold, 'a number in (0, 1]');
+  }
+  const consecutive = options?.consecutive ?? LOW_CAPACITY_DEFAULTS.consecutive;
+  if (typeof consecutive !== 'number' || !Number.isSafeInteger(consecutive) || consecutive < 1) {
+    throw new PolicyConfigError(WHERE, 'lowCapacity.consecutive', consecutive, 'an integer ≥ 1');
+  }
+  return { threshold, consecutive };
 }
