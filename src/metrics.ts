@@ -41,6 +41,7 @@ export const SERIES = {
   remaining: 'ratelimit_remaining',
   remainingRatio: 'ratelimit_remaining_ratio',
   inflight: 'inflight',
+  breaker: 'breaker_transitions_total',
 } as const;
 
 /** A valid Prometheus metric name prefix (may be empty). */
@@ -191,7 +192,18 @@ export class ResilienceMetrics {
         for (const s of state.all()) this.set({ key: s.label }, s.inflight);
       },
     });
-    this.metrics = [calls, retries, rateLimited, this.waitHistogram, tokens, remaining, ratio, inflight] as Metric<string>[];
+    const breaker = new prom.Counter<'key' | 'state'>({
+      name: name(SERIES.breaker),
+      help: 'Overload breaker transitions by the state entered: open (provider failing, calls fail fast), half-open (probe), closed.',
+      labelNames: ['key', 'state'],
+      registers,
+      collect(this: Counter<'key' | 'state'>) {
+        this.reset();
+        for (const s of state.all()) for (const [entered, count] of s.breakerTransitions) this.inc({ key: s.label, state: entered }, count);
+      },
+    });
+    // Same order as SERIES: `for` pairs them by index.
+    this.metrics = [calls, retries, rateLimited, this.waitHistogram, tokens, remaining, ratio, inflight, breaker] as Metric<string>[];
     for (const metric of this.metrics) (metric as Owned)[OWNER] = this;
   }
 

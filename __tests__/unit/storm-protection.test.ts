@@ -109,3 +109,32 @@ describe('overload breaker', () => {
     expect(sent).toBe(10);
   });
 });
+
+describe('breaker telemetry', () => {
+  it('counts state changes in llm_breaker_transitions_total and logs them', async () => {
+    const { Registry } = await import('prom-client');
+    const registry = new Registry();
+    const lines: string[] = [];
+    const pino = (await import('pino')).default;
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    configureResilience(container, { clock, random: () => 0.5, metrics: { registry }, logger });
+    let down = true;
+    class Svc {
+      @AdaptiveRetry({ maxRetries: 0, retryBudget: false, breaker: { minimumAttempts: 2, failureRatio: 0.5, coolOffMs: 1000 } })
+      async call(): Promise<string> {
+        if (down) throw unavailable();
+        return 'ok';
+      }
+    }
+    const service = new Svc();
+    await outcome(service.call());
+    await outcome(service.call()); // opens
+    down = false;
+    await clock.advance(1000);
+    await outcome(service.call()); // probe (half-open) → closed
+    const text = await registry.metrics();
+    expect(text).toContain('llm_breaker_transitions_total{key="Svc.call",state="open"} 1');
+    expect(text).toContain('llm_breaker_transitions_total{key="Svc.call",state="closed"} 1');
+    expect(lines.some((l) => l.includes('"breaker":"open"'))).toBe(true);
+  });
+});
