@@ -106,6 +106,7 @@ export class Interceptor implements AttemptSink {
     if (context.limits !== undefined) this.observe(context.limits, headers);
   }
 
+  /** Steps 1–6 of the composition order (see the file header), in one async function: one promise per call. */
   private async run(plan: CompiledPlan, thisArg: unknown, args: unknown[]): Promise<unknown> {
     const signal = callerSignal(args);
     if (signal?.aborted) throw signal.reason;
@@ -114,89 +115,77 @@ export class Interceptor implements AttemptSink {
     const telemetry = this.telemetry;
     telemetry.started(key);
     try {
-      return await this.attempts(plan, limits, key, thisArg, args, signal);
+      const { clock, random } = this.config;
+      const retry = plan.retry;
+      // 1. total deadline
+      const deadline = retry?.deadlineMs === undefined ? Infinity : clock.now() + retry.deadlineMs;
+      let backoff: BackoffState | undefined;
+      const guard = retry === undefined ? undefined : this.guards.forKey(retry, key);
+      let lastError: unknown;
+      // 2. retry loop (behind the key's overload breaker and retry budget)
+      for (let attempt = 1; ; attempt++) {
+        const verdict = guard === undefined || guard.closed ? 'allow' : guard.verdict(clock.now());
+        if (verdict === 'reject') throw this.circuitOpen(guard!, key, attempt, lastError);
+        const probe = verdict === 'probe';
+        let recorded = false;
+        try {
+          // 3. acquire
+          if (limits !== undefined) {
+            const waiting = this.acquire(limits, signal, deadline, attempt, args);
+            if (waiting !== undefined) {
+              const queuedAt = clock.now();
+              await waiting;
+              this.telemetry.waited(key, clock.now() - queuedAt, callFields(key, limits, args, attempt));
+            }
+          }
+          const context = new AttemptContext(this, limits, limits?.plan.key, attempt, signal, retry?.attemptTimeoutMs !== undefined || deadline !== Infinity);
+          try {
+            // 4.–5. attempt timeout, the method
+            const result = await this.attempt(plan, context, thisArg, args, signal, deadline);
+            // 6. record
+            if (guard !== undefined) {
+              recorded = true;
+              this.recordBreaker(guard, key, false, probe);
+              guard.budget?.succeeded();
+            }
+            this.succeeded(plan, limits, key, context, result);
+            return result;
+          } catch (error) {
+            if (signal?.aborted) throw signal.reason;
+            lastError = error;
+            const now = clock.now();
+            const classification = classifyError(error);
+            const hint = this.failed(limits, key, classification, now, args, attempt);
+            const fields = this.fields(key, limits, args, attempt, classification, hint);
+            if (retry === undefined) {
+              this.telemetry.failed(fields, 'no-retry-policy');
+              throw error;
+            }
+            recorded = true;
+            this.recordBreaker(guard!, key, isOverload(classification), probe);
+            if (!(retry.retryOn?.(error) ?? classification.retryable)) {
+              this.telemetry.failed(fields, 'not-retryable');
+              throw error;
+            }
+            let decision = decideRetry(retry, error, attempt, backoff ?? initialBackoff(retry), hint, now, deadline, random);
+            if (!(decision instanceof RetryExhaustedError) && guard!.budget !== undefined && !guard!.budget.tryRetry(now)) {
+              decision = new RetryExhaustedError(attempt, 'retry-budget', error, `the retry budget of "${key}" is spent`);
+            }
+            if (decision instanceof RetryExhaustedError) {
+              this.telemetry.failed(fields, decision.reason);
+              throw decision;
+            }
+            backoff = decision.state;
+            this.telemetry.retry(fields, decision.delayMs, hint?.ms);
+            await sleep(clock, decision.delayMs, signal);
+          }
+        } finally {
+          // a probe that never reached the provider (refused by the limiter, aborted) frees the half-open slot
+          if (probe && !recorded) guard!.breaker?.release();
+        }
+      }
     } finally {
       telemetry.finished(key);
-    }
-  }
-
-  /** Steps 1–6 of the composition order (see the file header). */
-  private async attempts(
-    plan: CompiledPlan,
-    limits: CallLimits | undefined,
-    key: string,
-    thisArg: unknown,
-    args: unknown[],
-    signal: AbortSignal | undefined,
-  ): Promise<unknown> {
-    const { clock, random } = this.config;
-    const retry = plan.retry;
-    // 1. total deadline
-    const deadline = retry?.deadlineMs === undefined ? Infinity : clock.now() + retry.deadlineMs;
-    let backoff: BackoffState | undefined;
-    const guard = retry === undefined ? undefined : this.guards.forKey(retry, key);
-    let lastError: unknown;
-    // 2. retry loop (behind the key's overload breaker and retry budget)
-    for (let attempt = 1; ; attempt++) {
-      const verdict = guard === undefined ? 'allow' : guard.verdict(clock.now());
-      if (verdict === 'reject') throw this.circuitOpen(guard!, key, attempt, lastError);
-      const probe = verdict === 'probe';
-      let recorded = false;
-      try {
-        // 3. acquire
-        if (limits !== undefined) {
-          const waiting = this.acquire(limits, signal, deadline, attempt, args);
-          if (waiting !== undefined) {
-            const queuedAt = clock.now();
-            await waiting;
-            this.telemetry.waited(key, clock.now() - queuedAt, callFields(key, limits, args, attempt));
-          }
-        }
-        const context = new AttemptContext(this, limits, limits?.plan.key, attempt, signal, retry?.attemptTimeoutMs !== undefined || deadline !== Infinity);
-        try {
-          // 4.–5. attempt timeout, the method
-          const result = await this.attempt(plan, context, thisArg, args, signal, deadline);
-          // 6. record
-          if (guard !== undefined) {
-            recorded = true;
-            this.recordBreaker(guard, key, false, probe);
-            guard.budget?.succeeded();
-          }
-          this.succeeded(plan, limits, key, context, result);
-          return result;
-        } catch (error) {
-          if (signal?.aborted) throw signal.reason;
-          lastError = error;
-          const now = clock.now();
-          const classification = classifyError(error);
-          const hint = this.failed(limits, key, classification, now, args, attempt);
-          const fields = this.fields(key, limits, args, attempt, classification, hint);
-          if (retry === undefined) {
-            this.telemetry.failed(fields, 'no-retry-policy');
-            throw error;
-          }
-          recorded = true;
-          this.recordBreaker(guard!, key, isOverload(classification), probe);
-          if (!(retry.retryOn?.(error) ?? classification.retryable)) {
-            this.telemetry.failed(fields, 'not-retryable');
-            throw error;
-          }
-          let decision = decideRetry(retry, error, attempt, backoff ?? initialBackoff(retry), hint, now, deadline, random);
-          if (!(decision instanceof RetryExhaustedError) && guard!.budget !== undefined && !guard!.budget.tryRetry(now)) {
-            decision = new RetryExhaustedError(attempt, 'retry-budget', error, `the retry budget of "${key}" is spent`);
-          }
-          if (decision instanceof RetryExhaustedError) {
-            this.telemetry.failed(fields, decision.reason);
-            throw decision;
-          }
-          backoff = decision.state;
-          this.telemetry.retry(fields, decision.delayMs, hint?.ms);
-          await sleep(clock, decision.delayMs, signal);
-        }
-      } finally {
-        // a probe that never reached the provider (refused by the limiter, aborted) frees the half-open slot
-        if (probe && !recorded) guard!.breaker?.release();
-      }
     }
   }
 

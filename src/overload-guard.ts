@@ -32,6 +32,11 @@ export class KeyGuard {
     readonly budget: RetryBudget | undefined,
   ) {}
 
+  /** True when no breaker stands in the way (disabled or closed): the common case, decided without the clock. */
+  get closed(): boolean {
+    return this.breaker === undefined || this.breaker.state === 'closed';
+  }
+
   /** Whether the next attempt may go (`probe`: it is the half-open trial). */
   verdict(now: number): BreakerVerdict {
     return this.breaker === undefined ? 'allow' : this.breaker.verdict(now);

@@ -5,6 +5,9 @@
 
 import { isHeadersLike, type HeadersLike } from './headers';
 
+/** `globalThis.Response` is a lazy getter in Node: read it once, not per call. */
+const ResponseClass: typeof Response | undefined = typeof Response === 'undefined' ? undefined : Response;
+
 /**
  * Headers of a result: the openai SDK's `.withResponse()` shape `{ data, response }` (and any object with a
  * `response.headers`), or a fetch `Response` itself. `undefined` when the result carries none.
@@ -16,6 +19,6 @@ export function resultHeaders(result: unknown): HeadersLike | undefined {
     const headers = (response as { headers?: unknown }).headers;
     if (isHeadersLike(headers)) return headers;
   }
-  if (typeof Response !== 'undefined' && result instanceof Response) return result.headers;
+  if (ResponseClass !== undefined && result instanceof ResponseClass) return result.headers;
   return undefined;
 }
