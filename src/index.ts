@@ -41,6 +41,8 @@ export { DEFAULTS } from './options';
 export type { AdaptiveRetryOptions, KeySource, NamedPolicy, OnLimit, RateLimitedOptions, TokenBudgetOptions } from './options';
 export { observingFetch } from './observing-fetch';
 export type { FetchLike } from './observing-fetch';
+export { RedisStore, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_POLL_JITTER_MS, DEFAULT_RECOVERY_INTERVAL_MS } from './redis-store';
+export type { RedisStoreClient, RedisStoreLogger, RedisStoreOptions, StoreErrorMode } from './redis-store';
 export { parseRateLimitHeaders } from './rate-limit-headers';
 export type { RateLimitSnapshot, ResourceSnapshot } from './rate-limit-headers';
 export { DAY_BUDGET_SPENT, LEARNING_REQUESTS_PER_MINUTE } from './store';

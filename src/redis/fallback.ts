@@ -1,0 +1,194 @@
+/**
+ * What the Redis store does while Redis is unreachable, slow or erroring: the outage modes, the in-process
+ * fallback store at a fleet member's share of the limits, and the breaker that decides when to try Redis again.
+ * @packageDocumentation
+ */
+
+import { MemoryStore } from '../memory-store';
+import type { RateLimitSnapshot, ResourceSnapshot } from '../rate-limit-headers';
+import type { LimitSpec } from '../store';
+
+/**
+ * Behaviour while Redis cannot answer:
+ * - `'local'`: an in-process token bucket at the configured limits divided by `instances` keeps limiting;
+ * - `'fail-closed'`: acquires reject with `StoreUnavailableError`;
+ * - `'fail-open'`: acquires are granted without limiting.
+ */
+export type StoreErrorMode = 'local' | 'fail-closed' | 'fail-open';
+
+/** The log sink of the Redis store (a pino logger or `console` fits). */
+export interface RedisStoreLogger {
+  /** Called once when the store falls back, and on unexpected script errors. */
+  warn(fields: object, message: string): void;
+  /** Called once when Redis answers again after a fallback. */
+  info(fields: object, message: string): void;
+}
+
+/** Logs to the console (the default: an outage should not go unnoticed). */
+export const consoleLogger: RedisStoreLogger = {
+  warn: (fields, message) => console.warn(`${message} ${JSON.stringify(fields)}`),
+  info: (fields, message) => console.info(`${message} ${JSON.stringify(fields)}`),
+};
+
+/** In-process limits for the `'local'` mode: each spec scaled to one instance's share. */
+export class LocalShare {
+  /** The in-process store. */
+  readonly store = new MemoryStore();
+  private readonly scaled = new WeakMap<LimitSpec, LimitSpec>();
+
+  /** @param instances - number of processes sharing the limits (≥ 1). */
+  constructor(readonly instances: number) {}
+
+  /**
+   * The spec at this instance's share: every configured limit and burst divided by `instances`.
+   * @param spec - the fleet-wide limits.
+   */
+  spec(spec: LimitSpec): LimitSpec {
+    if (this.instances === 1) return spec;
+    let local = this.scaled.get(spec);
+    if (local === undefined) {
+      const n = this.instances;
+      local = {
+        key: spec.key,
+        requestsPerMinute: div(spec.requestsPerMinute, n),
+        requestBurst: spec.requestBurst / n,
+        tokensPerMinute: div(spec.tokensPerMinute, n),
+        tokenBurst: spec.tokenBurst / n,
+        tokensPerDay: div(spec.tokensPerDay, n),
+        learnRequests: spec.learnRequests,
+        learnTokens: spec.learnTokens,
+      };
+      this.scaled.set(spec, local);
+    }
+    return local;
+  }
+
+  /**
+   * A provider snapshot at this instance's share (learned limits and remaining divided by `instances`).
+   * @param snapshot - what the provider reported for the whole fleet.
+   */
+  snapshot(snapshot: RateLimitSnapshot): RateLimitSnapshot {
+    if (this.instances === 1) return snapshot;
+    const out: { -readonly [K in keyof RateLimitSnapshot]: RateLimitSnapshot[K] } = {};
+    if (snapshot.requests !== undefined) out.requests = this.resource(snapshot.requests);
+    if (snapshot.tokens !== undefined) out.tokens = this.resource(snapshot.tokens);
+    if (snapshot.inputTokens !== undefined) out.inputTokens = this.resource(snapshot.inputTokens);
+    if (snapshot.outputTokens !== undefined) out.outputTokens = this.resource(snapshot.outputTokens);
+    return out;
+  }
+
+  private resource(resource: ResourceSnapshot): ResourceSnapshot {
+    const out: { -readonly [K in keyof ResourceSnapshot]: ResourceSnapshot[K] } = {};
+    if (resource.limit !== undefined) out.limit = resource.limit / this.instances;
+    if (resource.remaining !== undefined) out.remaining = resource.remaining / this.instances;
+    if (resource.resetMs !== undefined) out.resetMs = resource.resetMs;
+    return out;
+  }
+}
+
+function div(value: number | undefined, n: number): number | undefined {
+  return value === undefined ? undefined : value / n;
+}
+
+/**
+ * Healthy or degraded. Healthy: every operation goes to Redis. Degraded (after a failed, timed-out or
+ * impossible command): operations use the fallback at once, except one probe at a time, at most every
+ * `recoveryIntervalMs` and only while the client reports `ready`; a probe that succeeds ends the outage.
+ * Logs once per transition.
+ */
+export class Breaker {
+  private down = false;
+  /** The outage so far is only "the client has not connected yet": not logged, and retried once ready. */
+  private quiet = false;
+  /** The last failure was a client that was not ready (no command was sent): retry as soon as it is. */
+  private notReady = false;
+  private everReady = false;
+  private probing = false;
+  private lastAttempt = 0;
+  private outageStart = 0;
+  private failures = 0;
+  /** Sequence number (send order) of the newest command that succeeded. */
+  private lastSuccess = 0;
+  /** Sequence number (send order) of the newest command that failed. */
+  private lastFailure = 0;
+
+  /**
+   * @param recoveryIntervalMs - least time between probes while degraded after a failed command.
+   * @param logger - where transitions are logged.
+   * @param describeMode - what the store does while degraded, for the log line.
+   */
+  constructor(
+    private readonly recoveryIntervalMs: number,
+    private readonly logger: RedisStoreLogger,
+    private readonly describeMode: string,
+  ) {}
+
+  /** True while Redis is considered unavailable. */
+  get degraded(): boolean {
+    return this.down;
+  }
+
+  /**
+   * Whether this operation may go to Redis. While degraded, true for at most one probe at a time; the caller
+   * must then report {@link succeeded} or {@link failed}.
+   * @param ready - the client reports `status === 'ready'`.
+   */
+  tryRedis(ready: boolean): boolean {
+    if (ready) this.everReady = true;
+    if (!this.down) return true;
+    if (!ready || this.probing) return false;
+    const now = performance.now();
+    if (!this.notReady && now - this.lastAttempt < this.recoveryIntervalMs) return false;
+    this.probing = true;
+    this.lastAttempt = now;
+    return true;
+  }
+
+  /**
+   * A Redis command answered.
+   * @param seq - the command's sequence number: a late answer to a command sent before the latest failure does
+   * not end an outage.
+   */
+  succeeded(seq: number): void {
+    this.probing = false;
+    if (seq > this.lastSuccess) this.lastSuccess = seq;
+    if (!this.down || seq < this.lastFailure) return;
+    this.down = false;
+    if (!this.quiet) {
+      this.logger.info(
+        { outageMs: Math.round(performance.now() - this.outageStart), failedOperations: this.failures },
+        'llm-resilience RedisStore: Redis answers again, limits are shared through Redis again',
+      );
+    }
+    this.quiet = false;
+    this.failures = 0;
+  }
+
+  /**
+   * A Redis command failed, or could not be sent.
+   * @param error - why.
+   * @param probe - whether the command was this breaker's probe.
+   * @param seq - the command's sequence number: a late failure of a command sent before the latest success
+   * (e.g. a timeout that fires after Redis recovered) does not start an outage.
+   * @param status - the client's status when no command was sent because it was not ready.
+   */
+  failed(error: unknown, probe: boolean, seq: number, status?: string): void {
+    if (probe) this.probing = false;
+    if (seq < this.lastSuccess) return;
+    if (seq > this.lastFailure) this.lastFailure = seq;
+    this.failures++;
+    this.notReady = status !== undefined;
+    // Before the client's first connection, falling back is expected start-up behaviour, not an outage.
+    const startup = !this.everReady && (status === 'wait' || status === 'connecting' || status === 'connect');
+    if (this.down && !(this.quiet && !startup)) return;
+    if (!this.down) this.outageStart = performance.now();
+    this.lastAttempt = performance.now();
+    this.down = true;
+    this.quiet = startup;
+    if (startup) return;
+    this.logger.warn(
+      { error: error instanceof Error ? error.message : String(error) },
+      `llm-resilience RedisStore: Redis unavailable, ${this.describeMode} until it answers again`,
+    );
+  }
+}

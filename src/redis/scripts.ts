@@ -1,0 +1,520 @@
+/**
+ * The Lua scripts of the Redis store. Each runs atomically on the server, reads the time with `TIME` (never a
+ * client clock), takes data only through `KEYS` and `ARGV`, and sets the TTL of every key it writes.
+ *
+ * A limit key's state is one packed value (see the prelude): request and token levels with the times they were
+ * measured, cooldown deadline, UTC day and tokens used that day, learned limits, and the waiting line. A key
+ * never written starts like a new `MemoryStore` key (one request, no tokens). The semantics mirror
+ * `MemoryStore` (continuous refill, borrowing when a demand exceeds the capacity, conservative start while
+ * learning, adopting a lower provider "remaining", daily budget per UTC day), plus the waiting line of
+ * {@link ACQUIRE_LUA} that keeps processes sharing a key fair.
+ * @packageDocumentation
+ */
+
+import type { LimitSpec } from '../store';
+
+/** ARGV slots per limit spec (see {@link specArgs}). */
+export const SPEC_ARGS = 7;
+
+/** ARGV slots per demand part in the acquire script (after the waiter id and grace): requests, tokens, the spec. */
+export const PART_ARGS = 2 + SPEC_ARGS;
+
+/** Shortest TTL of a limit key's state (ms): an idle key lives at least this long after its last write. */
+export const MIN_TTL_MS = 60_000;
+
+/** TTL floor of a state that holds learned limits (ms): learning survives an hour of idleness. */
+export const LEARNED_TTL_MS = 3_600_000;
+
+/**
+ * How long a place in a key's waiting line outlives the wait its waiter was told (ms). It must cover the poll
+ * jitter, a round trip and event-loop lag of a busy process (on a saturated 2-CPU machine, stalls of several
+ * hundred ms were measured; with 500 ms, places expired and processes lost turns). A waiter that stops polling
+ * (its process died, or its last call was cancelled) keeps its reservation — its own demand, not the whole
+ * bucket — this long after its wait; the next call of the same process inherits the place instead.
+ */
+export const LINE_GRACE_MS = 2000;
+
+/**
+ * The ARGV encoding of a spec: requests per minute, request burst, tokens per minute, token burst, tokens per
+ * day (empty string when undefined), learn-requests and learn-tokens flags (`1`/`0`).
+ * @param spec - the limits.
+ */
+export function specArgs(spec: LimitSpec): string[] {
+  return [
+    opt(spec.requestsPerMinute),
+    String(spec.requestBurst),
+    opt(spec.tokensPerMinute),
+    String(spec.tokenBurst),
+    opt(spec.tokensPerDay),
+    spec.learnRequests ? '1' : '0',
+    spec.learnTokens ? '1' : '0',
+  ];
+}
+
+function opt(value: number | undefined): string {
+  return value === undefined ? '' : String(value);
+}
+
+/**
+ * Shared prelude: time, parsing, the bucket arithmetic of `token-bucket.ts`, and state load/save.
+ *
+ * A key's state is one string value, `cmsgpack.pack(1, r, rt, t, tt, cd, ds, du, lr, lt, dk, line)`: format
+ * version, request level and when it was measured (ms), token level and when, cooldown deadline (ms), UTC day
+ * start and tokens used that day, learned requests/tokens per minute (0: not learned), whether a daily budget
+ * uses the key (1/0), and the waiting line as a flat array (`id, expiry, requests, tokens, ...`). One GET and
+ * one `SET ... PX` per key: the TTL is written with the state, and numbers keep full double precision.
+ */
+const PRELUDE = `
+local MINUTE = 60000
+local DAY = 86400000
+local MIN_TTL = ${MIN_TTL_MS}
+local LEARNED_TTL = ${LEARNED_TTL_MS}
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
+
+local function num(v)
+  if v == nil or v == '' then return nil end
+  return tonumber(v)
+end
+
+local function spec(o)
+  return {
+    rpm = num(ARGV[o + 1]), rburst = tonumber(ARGV[o + 2]),
+    tpm = num(ARGV[o + 3]), tburst = tonumber(ARGV[o + 4]),
+    tpd = num(ARGV[o + 5]),
+    learnR = ARGV[o + 6] == '1', learnT = ARGV[o + 7] == '1'
+  }
+end
+
+local function rpmOf(sp, st)
+  if sp.rpm then return sp.rpm end
+  if not sp.learnR then return nil end
+  return st.lr or 60
+end
+
+local function rcap(sp, st)
+  if sp.rpm then return sp.rburst end
+  if not st.lr then return 1 end
+  return math.max(1, st.lr / 60)
+end
+
+local function tpmOf(sp, st)
+  if sp.tpm then return sp.tpm end
+  if sp.learnT then return st.lt end
+  return nil
+end
+
+local function tcap(sp, st)
+  if sp.tpm then return sp.tburst end
+  return (st.lt or 0) / 60
+end
+
+local function refill(level, at, cap, rate)
+  local elapsed = now - at
+  if elapsed < 0 then elapsed = 0 end
+  local n = level + elapsed * rate
+  if n < cap then return n end
+  return cap
+end
+
+local function waitFor(level, amount, cap, rate)
+  local need = amount
+  if cap < need then need = cap end
+  if level + 1e-9 >= need then return 0 end
+  return (need - level) / rate
+end
+
+-- loads a key's state; a key never written starts like a new MemoryStore key: one request (at most the
+-- capacity) and no tokens, filling at the quota rate from now
+local function load(key, sp)
+  local v = redis.call('GET', key)
+  if v then
+    local version, r, rt, t, tt, cd, ds, du, lr, lt, dk, q = cmsgpack.unpack(v)
+    if version == 1 then
+      if lr == 0 then lr = nil end
+      if lt == 0 then lt = nil end
+      return { key = key, r = r, rt = rt, t = t, tt = tt, cd = cd, ds = ds, du = du, lr = lr, lt = lt, dk = dk, q = q, ttl = 0 }
+    end
+  end
+  local st = { key = key, cd = 0, ds = math.floor(now / DAY) * DAY, du = 0, dk = 0, ttl = 0, fresh = true }
+  st.r = math.min(1, rcap(sp, st)); st.rt = now
+  st.t = 0; st.tt = now
+  return st
+end
+
+local function requestsNow(sp, st, rpm)
+  local cap = rcap(sp, st)
+  return refill(st.r, st.rt, cap, rpm / MINUTE), cap
+end
+
+local function tokensNow(sp, st, tpm)
+  local cap = tcap(sp, st)
+  return refill(st.t, st.tt, cap, tpm / MINUTE), cap
+end
+
+local function rollDay(st)
+  local start = math.floor(now / DAY) * DAY
+  if st.ds ~= start then st.ds = start; st.du = 0 end
+end
+
+-- how long the state must live for this spec: until both buckets are full again, the cooldown is over,
+-- (with a daily budget on the key) the UTC day is over, and the waiting line has expired
+local function needTtl(sp, st)
+  local ms = MIN_TTL
+  local rpm = rpmOf(sp, st)
+  if rpm then
+    local full = (rcap(sp, st) - st.r) / (rpm / MINUTE)
+    if full > ms then ms = full end
+  end
+  local tpm = tpmOf(sp, st)
+  if tpm then
+    local full = (tcap(sp, st) - st.t) / (tpm / MINUTE)
+    if full > ms then ms = full end
+  end
+  if st.cd - now > ms then ms = st.cd - now end
+  if sp.tpd then st.dk = 1 end
+  if st.dk == 1 and st.du > 0 and st.ds + DAY - now > ms then ms = st.ds + DAY - now end
+  if (st.lr or st.lt) and LEARNED_TTL > ms then ms = LEARNED_TTL end
+  if st.line then
+    for _, e in ipairs(st.line) do
+      if e.exp - now > ms then ms = e.exp - now end
+    end
+  elseif st.q then
+    for j = 2, #st.q, 4 do
+      if st.q[j] - now > ms then ms = st.q[j] - now end
+    end
+  end
+  ms = math.ceil(ms + 1000)
+  if ms > st.ttl then st.ttl = ms end
+end
+
+local function save(st)
+  local q = st.q
+  if st.line then
+    q = {}
+    for _, e in ipairs(st.line) do
+      q[#q + 1] = e.id; q[#q + 1] = e.exp; q[#q + 1] = e.req; q[#q + 1] = e.tok
+    end
+  end
+  if q == nil then q = {} end
+  redis.call('SET', st.key, cmsgpack.pack(1, st.r, st.rt, st.t, st.tt, st.cd, st.ds, st.du, st.lr or 0, st.lt or 0, st.dk, q), 'PX', st.ttl)
+end
+`;
+
+/**
+ * acquire, for a batch of demands (the concurrent acquires of one process, in call order; usually one):
+ * `KEYS` = the state keys of every part of every demand, in order; `ARGV` = the line grace (ms), the number of
+ * demands, then per demand its waiter id, its number of parts and per part {@link PART_ARGS} slots (requests,
+ * tokens, spec). Each demand, in order, checks every bucket of every one of its parts and debits all of them
+ * only when all fit. Returns one result per demand: 0 (granted), the wait in whole microseconds rounded up
+ * (> 0), or -1 (the daily token budget of a key is spent).
+ *
+ * Fairness across processes — the waiting line: a refused waiter joins (or keeps) its place in the key's line,
+ * and capacity reserved by the entries ahead of a waiter is not available to it. Capacity therefore goes to
+ * waiters in the order they were first refused, whichever process polls first; a large demand is not starved
+ * by a stream of small ones. The waiter id names a process's queue for a key combination, so a process holds
+ * one place per line and, once served, rejoins at the back (round robin between processes). An entry expires
+ * `grace` ms after the wait it was told, so a waiter that stopped polling (cancelled, crashed) releases its
+ * reservation on its own.
+ *
+ * This is the hot path, so it is written without the prelude's helper closures (creating them costs more Redis
+ * CPU than the arithmetic): TIME, one GET per key and one `SET ... PX` per key written, whatever the batch
+ * size. The semantics are the prelude's, state layout included (indices: 1 version, 2 r, 3 rt, 4 t, 5 tt,
+ * 6 cd, 7 ds, 8 du, 9 lr, 10 lt, 11 dk, 12 line).
+ */
+export const ACQUIRE_LUA = `
+local tm = redis.call('TIME')
+local now = tonumber(tm[1]) * 1000 + tonumber(tm[2]) / 1000
+local today = math.floor(now / 86400000) * 86400000
+local grace = tonumber(ARGV[1])
+local demands = tonumber(ARGV[2])
+local states = {}
+local parts = {}
+local results = {}
+local a = 2
+local k = 0
+
+-- rewrites a line without expired entries, with the waiter's entry {expiry, requests, tokens} in its place
+-- (appended when new) or, when entry is nil, without it
+local function reline(st, me, entry)
+  local q = st[12]
+  local out = {}
+  local placed = false
+  for j = 1, #q, 4 do
+    if q[j] == me then
+      if entry then
+        out[#out + 1] = me; out[#out + 1] = entry[1]; out[#out + 1] = entry[2]; out[#out + 1] = entry[3]
+        placed = true
+      end
+    elseif q[j + 1] > now then
+      out[#out + 1] = q[j]; out[#out + 1] = q[j + 1]; out[#out + 1] = q[j + 2]; out[#out + 1] = q[j + 3]
+    end
+  end
+  if entry and not placed then
+    out[#out + 1] = me; out[#out + 1] = entry[1]; out[#out + 1] = entry[2]; out[#out + 1] = entry[3]
+  end
+  st[12] = out
+  st.dirty = true
+end
+
+for d = 1, demands do
+  local me = ARGV[a + 1]
+  local np = tonumber(ARGV[a + 2])
+  a = a + 2
+  local first = #parts + 1
+  local wait = 0
+  local spent = false
+  for i = 1, np do
+    local key = KEYS[k + i]
+    local o = a + (i - 1) * ${PART_ARGS}
+    local req = tonumber(ARGV[o + 1])
+    local tok = tonumber(ARGV[o + 2])
+    local rpm = tonumber(ARGV[o + 3])
+    local rcap = tonumber(ARGV[o + 4])
+    local tpm = tonumber(ARGV[o + 5])
+    local tcap = tonumber(ARGV[o + 6])
+    local tpd = tonumber(ARGV[o + 7])
+    local st = states[key]
+    if st == nil then
+      local v = redis.call('GET', key)
+      if v then st = { cmsgpack.unpack(v) } end
+      if st == nil or st[1] ~= 1 then
+        local cap = 1
+        if rpm then cap = rcap end
+        st = { 1, math.min(1, cap), now, 0, now, 0, today, 0, 0, 0, 0, {} }
+        st.dirty = true
+      end
+      states[key] = st
+    end
+    -- limits in force: configured, learned, or the conservative start while learning
+    if not rpm and ARGV[o + 8] == '1' then
+      if st[9] > 0 then rpm = st[9]; rcap = math.max(1, st[9] / 60) else rpm = 60; rcap = 1 end
+    end
+    if not tpm and ARGV[o + 9] == '1' and st[10] > 0 then tpm = st[10]; tcap = st[10] / 60 end
+    parts[#parts + 1] = { st, req, tok, rpm, rcap, tpm, tcap, tpd }
+    -- what the waiters ahead in the line have reserved
+    local aheadR = 0
+    local aheadT = 0
+    local q = st[12]
+    for j = 1, #q, 4 do
+      if q[j] == me then break end
+      if q[j + 1] > now then aheadR = aheadR + q[j + 2]; aheadT = aheadT + q[j + 3] end
+    end
+    if st[6] - now > wait then wait = st[6] - now end
+    if req > 0 and rpm then
+      local rate = rpm / 60000
+      local elapsed = now - st[3]
+      if elapsed < 0 then elapsed = 0 end
+      local level = st[2] + elapsed * rate
+      if level > rcap then level = rcap end
+      st[2] = level; st[3] = now
+      local need = req
+      if rcap < need then need = rcap end
+      if level - aheadR + 1e-9 < need then
+        local w = (need - level + aheadR) / rate
+        if w > wait then wait = w end
+      end
+    end
+    if tok > 0 then
+      if tpm then
+        local rate = tpm / 60000
+        local elapsed = now - st[5]
+        if elapsed < 0 then elapsed = 0 end
+        local level = st[4] + elapsed * rate
+        if level > tcap then level = tcap end
+        st[4] = level; st[5] = now
+        local need = tok
+        if tcap < need then need = tcap end
+        if level - aheadT + 1e-9 < need then
+          local w = (need - level + aheadT) / rate
+          if w > wait then wait = w end
+        end
+      end
+      if tpd then
+        if st[7] ~= today then st[7] = today; st[8] = 0 end
+        if st[8] + tok > tpd then spent = true; break end
+      end
+    end
+  end
+  if spent or wait > 0 then
+    -- refused: nothing is debited; the waiter keeps (or takes) its place in every line of the demand, or
+    -- leaves them when it cannot be served today
+    local seen = {}
+    for i = first, #parts do
+      local st = parts[i][1]
+      if not seen[st] then
+        seen[st] = true
+        if spent then
+          if #st[12] > 0 then reline(st, me, nil) end
+        else
+          local req = 0
+          local tok = 0
+          for j = first, #parts do
+            if parts[j][1] == st then req = req + parts[j][2]; tok = tok + parts[j][3] end
+          end
+          reline(st, me, { now + wait + grace, req, tok })
+        end
+      end
+    end
+    if spent then results[d] = -1 else results[d] = math.ceil(wait * 1000) end
+  else
+    for i = first, #parts do
+      local p = parts[i]
+      local st = p[1]
+      if p[2] > 0 and p[4] then st[2] = st[2] - p[2] end
+      if p[3] > 0 then
+        if p[6] then st[4] = st[4] - p[3] end
+        if st[7] ~= today then st[7] = today; st[8] = 0 end
+        st[8] = st[8] + p[3]
+      end
+      if #st[12] > 0 then reline(st, me, nil) end
+      st.dirty = true
+    end
+    results[d] = 0
+  end
+  a = a + np * ${PART_ARGS}
+  k = k + np
+end
+
+-- writes every changed state with a TTL until its buckets are full again, its cooldown is over, the UTC day is
+-- over (daily budget in use), its line has expired, and at least an hour when limits were learned
+local ttl = {}
+for i = 1, #parts do
+  local p = parts[i]
+  local st = p[1]
+  local ms = ${MIN_TTL_MS}
+  if p[4] and p[5] > st[2] then ms = math.max(ms, (p[5] - st[2]) / (p[4] / 60000)) end
+  if p[6] and p[7] > st[4] then ms = math.max(ms, (p[7] - st[4]) / (p[6] / 60000)) end
+  if st[6] - now > ms then ms = st[6] - now end
+  if p[8] then st[11] = 1 end
+  if st[11] == 1 and st[8] > 0 then ms = math.max(ms, st[7] + 86400000 - now) end
+  if (st[9] > 0 or st[10] > 0) and ms < ${LEARNED_TTL_MS} then ms = ${LEARNED_TTL_MS} end
+  local q = st[12]
+  for j = 2, #q, 4 do
+    if q[j] - now > ms then ms = q[j] - now end
+  end
+  if (ttl[st] or 0) < ms then ttl[st] = ms end
+end
+for key, st in pairs(states) do
+  if st.dirty then
+    redis.call('SET', key, cmsgpack.pack(1, st[2], st[3], st[4], st[5], st[6], st[7], st[8], st[9], st[10], st[11], st[12]), 'PX', math.ceil(ttl[st] + 1000))
+  end
+end
+return results
+`;
+
+/**
+ * settle: `KEYS[1]` the state key; `ARGV` = delta tokens, then the spec. Charges (`delta > 0`) or refunds tokens
+ * (never above the capacity) and corrects the day's usage (never below 0).
+ */
+export const SETTLE_LUA = `${PRELUDE}
+local delta = tonumber(ARGV[1])
+if delta == 0 then return 0 end
+local sp = spec(1)
+local st = load(KEYS[1], sp)
+local tpm = tpmOf(sp, st)
+if tpm then
+  local level, cap = tokensNow(sp, st, tpm)
+  level = level - delta
+  if level > cap then level = cap end
+  st.t = level; st.tt = now
+end
+rollDay(st)
+st.du = math.max(0, st.du + delta)
+needTtl(sp, st)
+save(st)
+return 0
+`;
+
+/**
+ * cooldown: `KEYS[1]` the state key; `ARGV` = pause length in ms (relative, so no client clock reaches Redis),
+ * then the spec. Later deadlines win.
+ */
+export const COOLDOWN_LUA = `${PRELUDE}
+local ms = tonumber(ARGV[1])
+local sp = spec(1)
+local st = load(KEYS[1], sp)
+if now + ms > st.cd then st.cd = now + ms end
+needTtl(sp, st)
+save(st)
+return 0
+`;
+
+/**
+ * observe: `KEYS[1]` the state key; `ARGV` = the spec, then requests (present flag, limit, remaining) and tokens
+ * (present flag, limit, remaining), empty strings for unknown values. Learns missing limits and lowers the
+ * levels to the provider's remaining, like `MemoryStore.observe`.
+ */
+export const OBSERVE_LUA = `${PRELUDE}
+local sp = spec(0)
+local o = ${SPEC_ARGS}
+local st = load(KEYS[1], sp)
+if ARGV[o + 1] == '1' then
+  local limit = num(ARGV[o + 2])
+  local remaining = num(ARGV[o + 3])
+  if sp.learnR and limit and limit > 0 and limit ~= st.lr then st.lr = limit end
+  local rpm = rpmOf(sp, st)
+  if rpm and remaining then
+    local level = requestsNow(sp, st, rpm)
+    if remaining < level then st.r = remaining else st.r = level end
+    st.rt = now
+  end
+end
+if ARGV[o + 4] == '1' then
+  local limit = num(ARGV[o + 5])
+  local remaining = num(ARGV[o + 6])
+  -- until learned the token capacity is 0, so the level is 0 here and fills at the learned rate
+  if sp.learnT and limit and limit > 0 and limit ~= st.lt then st.lt = limit end
+  local tpm = tpmOf(sp, st)
+  if tpm and remaining then
+    local level = tokensNow(sp, st, tpm)
+    if remaining < level then st.t = remaining else st.t = level end
+    st.tt = now
+  end
+end
+needTtl(sp, st)
+save(st)
+return 0
+`;
+
+/**
+ * view (read only): `KEYS[1]` the state key; `ARGV` = the spec. Returns nil for an unknown key, else
+ * [requests level, tokens level, cooldown ms left, day used, requests/min, tokens/min, server time ms] as
+ * strings, empty where not applicable.
+ */
+export const VIEW_LUA = `${PRELUDE}
+local function fmt(x) return string.format('%.17g', x) end
+local sp = spec(0)
+local st = load(KEYS[1], sp)
+if st.fresh then return false end
+local rpm = rpmOf(sp, st)
+local tpm = tpmOf(sp, st)
+local r = ''
+local t = ''
+if rpm then r = fmt((requestsNow(sp, st, rpm))) end
+if tpm then t = fmt((tokensNow(sp, st, tpm))) end
+local cd = 0
+if st.cd > now then cd = st.cd - now end
+local du = st.du
+if st.ds ~= math.floor(now / DAY) * DAY then du = 0 end
+local function opt(x) if x then return fmt(x) end return '' end
+return { r, t, fmt(cd), fmt(du), opt(rpm), opt(tpm), fmt(now) }
+`;
+
+/** Names under which the scripts are registered on the client with `defineCommand` (versioned). */
+export const COMMANDS = {
+  acquire: 'llmResilienceAcquireV1',
+  settle: 'llmResilienceSettleV1',
+  cooldown: 'llmResilienceCooldownV1',
+  observe: 'llmResilienceObserveV1',
+  view: 'llmResilienceViewV1',
+} as const;
+
+/** Script definitions for `defineCommand`: name, key count (undefined: given per call) and source. */
+export const SCRIPT_DEFINITIONS: ReadonlyArray<{ name: string; numberOfKeys: number | undefined; lua: string; readOnly: boolean }> = [
+  { name: COMMANDS.acquire, numberOfKeys: undefined, lua: ACQUIRE_LUA, readOnly: false },
+  { name: COMMANDS.settle, numberOfKeys: 1, lua: SETTLE_LUA, readOnly: false },
+  { name: COMMANDS.cooldown, numberOfKeys: 1, lua: COOLDOWN_LUA, readOnly: false },
+  { name: COMMANDS.observe, numberOfKeys: 1, lua: OBSERVE_LUA, readOnly: false },
+  { name: COMMANDS.view, numberOfKeys: 1, lua: VIEW_LUA, readOnly: true },
+];
