@@ -15,6 +15,9 @@ export interface ShareResult {
   readonly failures: Record<string, number>;
   readonly retries: number;
   readonly estimatedTokens: number;
+  /** Epoch ms of the first call and of the last completion (the batch's own time, without process start). */
+  readonly startedAt: number;
+  readonly endedAt: number;
 }
 
 /**
@@ -37,6 +40,7 @@ export async function summarizeShare(
   const failures: Record<string, number> = {};
   let completed = 0;
   let estimatedTokens = 0;
+  const startedAt = Date.now();
   await Promise.all(
     tickets.map(async (ticket) => {
       const req = summaryRequest(ticket, options.model);
@@ -52,7 +56,7 @@ export async function summarizeShare(
       }
     }),
   );
-  return { completed, failures, retries: service.retries, estimatedTokens };
+  return { completed, failures, retries: service.retries, estimatedTokens, startedAt, endedAt: Date.now() };
 }
 
 /** Runs the batch in this process against an embedded emulator (or the live API) and prints the report. */
