@@ -94,7 +94,7 @@ describe('load: many concurrent calls through the full limiter path (in-memory s
     expect(clock.peak).toBe(1); // one timer for the key, not one per waiter
     expect(clock.live).toBe(0); // none outlives the calls
     expect(loop.samples).toBeGreaterThan(10); // the drain yields: timers and I/O keep running
-    expect(loop.p99).toBeLessThan(250);
+    expect(loop.p99).toBeLessThan(1000); // before the drain yielded, one block lasted the whole drain (3+ s)
     expect(bytesPerCall).toBeLessThan(4096); // the caller's promise, the waiter and the call's state
     expect(unhandled).toEqual([]);
   }, 60_000);
