@@ -8,7 +8,7 @@
  * disturbed by other load on the machine. Then the telemetry hooks of one successful call alone (started,
  * observed, succeeded, finished) without and with metrics, which isolates the added work, and one scrape.
  *
- *   node -r ./__tests__/helpers/ts-register.js bench/metrics-overhead.ts [--quick]
+ *   node -r ./scripts/register.js bench/metrics-overhead.ts [--quick]
  *   npx tsc -p tsconfig.json --outDir /tmp/mb && NODE_PATH=$PWD/node_modules node /tmp/mb/bench/metrics-overhead.js [--quick]
  */
 

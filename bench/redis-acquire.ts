@@ -4,7 +4,7 @@
  * (one fixed-window counter) on the same Redis in the same run; then the fairness of four processes queueing
  * on one Redis-backed key.
  *
- *   node -r ./__tests__/helpers/ts-register.js bench/redis-acquire.ts [--ops N] [--concurrency C] [--rounds R]
+ *   node -r ./scripts/register.js bench/redis-acquire.ts [--ops N] [--concurrency C] [--rounds R]
  *
  * Uses `REDIS_URL` when set, else starts a local `redis-server` (it needs one of the two).
  * @packageDocumentation

@@ -6,8 +6,8 @@
  * some calls with 429s and its reported remaining capacity stays under 10% (the low-capacity alert fires).
  *
  * ```bash
- * node -r ./__tests__/helpers/ts-register.js examples/metrics-server.ts             # 10 s of load, then exits
- * node -r ./__tests__/helpers/ts-register.js examples/metrics-server.ts --duration 0 --port 9464   # until Ctrl-C
+ * node -r ./scripts/register.js examples/metrics-server.ts             # 10 s of load, then exits
+ * node -r ./scripts/register.js examples/metrics-server.ts --duration 0 --port 9464   # until Ctrl-C
  * curl -s localhost:9464/metrics | grep '^llm_'
  * ```
  *

@@ -168,7 +168,14 @@ export class Interceptor implements AttemptSink {
               throw error;
             }
             let decision = decideRetry(retry, error, attempt, backoff ?? initialBackoff(retry), hint, now, deadline, random);
-            if (!(decision instanceof RetryExhaustedError) && guard!.budget !== undefined && !guard!.budget.tryRetry(now)) {
+            // 429s are flow control (the key's cooldown and the limiter pace them), not provider failure: the
+          // budget guards against multiplying an outage, so rate-limited retries do not spend it.
+          if (
+            !(decision instanceof RetryExhaustedError) &&
+            classification.reason !== 'rate-limited' &&
+            guard!.budget !== undefined &&
+            !guard!.budget.tryRetry(now)
+          ) {
               decision = new RetryExhaustedError(attempt, 'retry-budget', error, `the retry budget of "${key}" is spent`);
             }
             if (decision instanceof RetryExhaustedError) {

@@ -1,6 +1,6 @@
 /**
  * A child process for the multi-process Redis suite and benchmark: one "service instance" that shares a
- * Redis-backed limit with its siblings. Run with `fork(thisFile, [], { execArgv: ['-r', ts-register.js] })`.
+ * Redis-backed limit with its siblings. Run with `fork(thisFile, [], { execArgv: ['-r', 'scripts/register.js'] })`.
  *
  * Protocol over IPC: the parent sends `{ type: 'config', config }`; the child connects, warms up and answers
  * `{ type: 'ready' }`; the parent sends `{ type: 'go' }` to every child at once; the child runs its calls
@@ -168,7 +168,7 @@ export async function runWorkers(configs: readonly WorkerConfig[], timeoutMs = 3
   type Child = ReturnType<typeof fork>;
   const children: Child[] = [];
   const spawnChild = (): Child => {
-    const child = fork(__filename, [], { execArgv: ['-r', join(__dirname, 'ts-register.js')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(__filename, [], { execArgv: ['-r', join(__dirname, '..', '..', 'scripts', 'register.js')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(child);
     return child;
   };
@@ -200,7 +200,7 @@ export async function runWorkers(configs: readonly WorkerConfig[], timeoutMs = 3
       child.send({ type: 'config', config: configs[i] });
       return ready;
     };
-    // The first child fills the transpile cache (ts-register.js); the others then start in a fraction of the time.
+    // The first child fills the transpile cache (scripts/register.js); the others then start in a fraction of the time.
     await Promise.race([start(0), timeout]);
     await Promise.race([Promise.all(configs.slice(1).map((_, i) => start(i + 1))), timeout]);
     const done = children.map((child) => waitFor(child, 'done') as Promise<WorkerResult>);

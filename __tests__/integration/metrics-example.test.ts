@@ -72,7 +72,7 @@ describe('examples/metrics-server.ts', () => {
   }, 19_000);
 
   it('runs from the command line for a bounded time, prints its /metrics URL, and exits 0', async () => {
-    const child = spawn(process.execPath, ['-r', './__tests__/helpers/ts-register.js', 'examples/metrics-server.ts', '--duration', '4', '--port', '0', '--log-level', 'silent'], {
+    const child = spawn(process.execPath, ['-r', './scripts/register.js', 'examples/metrics-server.ts', '--duration', '4', '--port', '0', '--log-level', 'silent'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

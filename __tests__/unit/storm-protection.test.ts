@@ -138,3 +138,19 @@ describe('breaker telemetry', () => {
     expect(lines.some((l) => l.includes('"breaker":"open"'))).toBe(true);
   });
 });
+
+describe('retry budget and 429s', () => {
+  it('does not spend the budget on rate-limited retries (flow control paced by the cooldown)', async () => {
+    let sent = 0;
+    class Service {
+      @AdaptiveRetry({ maxRetries: 5, breaker: false, retryBudget: { ratio: 0.2, minPerSecond: 0, maxBalance: 1 } })
+      async call(): Promise<string> {
+        sent++;
+        if (sent <= 4) throw new OpenAI.RateLimitError(429, { error: { message: 'slow' } }, 'slow', new Headers({ 'retry-after-ms': '100' }));
+        return 'ok';
+      }
+    }
+    expect(await outcome(new Service().call())).toBe('ok');
+    expect(sent).toBe(5); // 4 rate-limited retries with a budget of 1
+  });
+});

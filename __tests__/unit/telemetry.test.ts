@@ -302,7 +302,7 @@ describe('metrics', () => {
       const before = loaded();
       configureResilience(container, { metrics: { registry: { getSingleMetric: () => undefined, registerMetric: () => {} } } });
       console.log(JSON.stringify({ before, after: loaded() }));`;
-    const run = spawnSync(process.execPath, ['-r', './__tests__/helpers/ts-register.js', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 15_000 });
+    const run = spawnSync(process.execPath, ['-r', './scripts/register.js', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 15_000 });
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual({ before: false, after: true });
   });

@@ -1,0 +1,168 @@
+/**
+ * `npm run bench`: the benchmark, side by side in one run. Prints tables and writes every figure to
+ * bench/results/latest.json (and the tables as Markdown to bench/results/latest.md).
+ *
+ *   node -r ./scripts/register.js bench/index.ts [--only goodput|overhead|scale] [--quick] [--no-fleet]
+ *
+ * Parts: goodput (one process, five contenders, through the real openai SDK against the emulator; then four
+ * processes sharing one quota through Redis when available), overhead (per-call cost of the decorated stack
+ * vs cockatiel, rate-limiter-flexible and p-retry, in a fresh process, plus a CPU profile of our hot path),
+ * scale (100k waiters on one key, 10k keys; in a fresh process with --expose-gc). See bench/README.md.
+ */
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, USAGE, type BenchArgs } from './args';
+import { runInChild } from './child';
+import { FLEET_COLUMNS, fleetRows, fleetTable, runFleet, type FleetOutcome } from './fleet';
+import { GOODPUT_COLUMNS, goodputRows, goodputTable, runGoodput } from './goodput';
+import { describeMachine, machineInfo } from './machine';
+import { OVERHEAD_COLUMNS, overheadRows, overheadTable, overheadSizes, type OverheadResult } from './overhead';
+import { PROFILE_COLUMNS, profileRows, profileTables, runProfile, type ProfileResult } from './profile';
+import { KEY_COLUMNS, QUEUE_COLUMNS, keyRows, queueRows, scaleSizes, scaleTables, type ScaleResult } from './scale';
+import { markdownTable } from './table';
+import { goodputSizes, type BatchResult, type GoodputSizes } from './workload';
+
+const RESULTS = join(__dirname, 'results');
+
+interface Report {
+  startedAt: string;
+  finishedAt?: string;
+  durationSeconds?: number;
+  /** Load averages when the run ended (other processes share the machine). */
+  loadAverageAtEnd?: number[];
+  machine: ReturnType<typeof machineInfo>;
+  args: BenchArgs;
+  goodput?: {
+    sizes: GoodputSizes;
+    workload: string;
+    results: BatchResult[];
+    fleet: FleetOutcome | { ran: false; skipped: string };
+  };
+  overhead?: OverheadResult;
+  profile?: ProfileResult | { error: string };
+  scale?: ScaleResult;
+}
+
+function heading(text: string): void {
+  console.log(`\n${text}\n${'='.repeat(text.length)}`);
+}
+
+function workloadText(sizes: GoodputSizes): string {
+  return (
+    `${sizes.calls} chat calls (generated support tickets, max_tokens 50) fired at once, through the real openai SDK, ` +
+    `against a fresh emulator per contender: ${sizes.quota.requestsPerMinute} RPM / ${sizes.quota.tokensPerMinute} TPM, ` +
+    `enforced in 1 s slices, prompt + max_tokens charged up front, latency 20–40 ms`
+  );
+}
+
+async function goodputPart(args: BenchArgs, report: Report): Promise<void> {
+  const sizes = goodputSizes(args.quick);
+  heading('1. Goodput on a quota-bound batch (one process)');
+  console.log(workloadText(sizes));
+  const results = await runGoodput(sizes, console.log);
+  console.log(`\n${goodputTable(results)}`);
+  console.log('ideal = max(succeeded / RPM, charged tokens / TPM) · 60 from the emulator counters; 429s = what the emulator sent.');
+  let fleet: FleetOutcome;
+  if (args.noFleet) {
+    fleet = { ran: false, skipped: '--no-fleet given' };
+  } else {
+    heading('1b. Goodput: four processes sharing one quota');
+    fleet = await runFleet(sizes, console.log);
+    if (fleet.ran) console.log(`\n${fleetTable(fleet.results)}`);
+  }
+  if (!fleet.ran) console.log(`four-process run skipped: ${fleet.skipped}`);
+  report.goodput = { sizes, workload: workloadText(sizes), results, fleet };
+}
+
+async function overheadPart(args: BenchArgs, report: Report): Promise<void> {
+  const sizes = overheadSizes(args.quick);
+  heading('2. Per-call overhead (not throttled, in-memory)');
+  console.log(
+    `${sizes.sequential.toLocaleString('en-US')} sequential awaits and ${sizes.concurrentCalls.toLocaleString('en-US')} calls ` +
+      `${sizes.concurrency} in flight per contender, ${sizes.rounds} interleaved rounds (median), in a fresh process`,
+  );
+  const result = await runInChild<OverheadResult>('overhead.ts', args.quick ? ['--quick'] : [], [], 600_000);
+  console.log(`\n${overheadTable(result)}`);
+  const t = result.target;
+  console.log(
+    `\nTarget (our full stack ≤ rate-limiter-flexible's consume): sequential ${t.sequentialRatio.toFixed(2)}, ` +
+      `concurrent ${t.concurrentRatio.toFixed(2)} → ${t.met ? 'met' : 'NOT met'}. ` +
+      `With AsyncLocalStorage active for both: ${t.sameConditions.sequentialRatio.toFixed(2)} / ${t.sameConditions.concurrentRatio.toFixed(2)}. ` +
+      `AsyncLocalStorage adds ${t.asyncLocalStorageTaxNs.sequential.toFixed(0)} ns to every other awaited call in the process.`,
+  );
+  report.overhead = result;
+  heading('2b. CPU profile of our hot path (V8 sampling profiler, 100 µs)');
+  try {
+    const profile = await runProfile(args.quick ? 200_000 : 1_000_000);
+    console.log(profileTables(profile));
+    console.log(`raw profile: ${profile.profileFile}`);
+    report.profile = profile;
+  } catch (error) {
+    console.log(`profile failed: ${String(error)}`);
+    report.profile = { error: String(error) };
+  }
+}
+
+async function scalePart(args: BenchArgs, report: Report): Promise<void> {
+  const sizes = scaleSizes(args.quick);
+  heading('3. Scale');
+  console.log(
+    `${sizes.queued.toLocaleString('en-US')} calls waiting on one key (drained at ${(sizes.drainRpm / 60).toLocaleString('en-US')}/s, burst ${sizes.drainBurst}); ` +
+      `${sizes.keys.toLocaleString('en-US')} distinct keys; in a fresh process with --expose-gc`,
+  );
+  const result = await runInChild<ScaleResult>('scale.ts', args.quick ? ['--quick'] : [], ['--expose-gc'], 600_000);
+  console.log(`\n${scaleTables(result)}`);
+  report.scale = result;
+}
+
+function markdown(report: Report): string {
+  const out: string[] = [`Machine: ${describeMachine(report.machine)}; at the end ${report.loadAverageAtEnd?.join(' / ') ?? '?'}`, ''];
+  if (report.goodput !== undefined) {
+    out.push(`Goodput: ${report.goodput.workload}.`, '', markdownTable(GOODPUT_COLUMNS, goodputRows(report.goodput.results)), '');
+    const fleet = report.goodput.fleet;
+    if (fleet.ran) out.push(markdownTable(FLEET_COLUMNS, fleetRows(fleet.results)), '');
+    else out.push(`Four-process run skipped: ${fleet.skipped}.`, '');
+  }
+  if (report.overhead !== undefined) out.push(markdownTable(OVERHEAD_COLUMNS, overheadRows(report.overhead)), '');
+  if (report.profile !== undefined && 'ours' in report.profile) out.push(markdownTable(PROFILE_COLUMNS, profileRows(report.profile.ours)), '');
+  if (report.scale !== undefined) {
+    out.push(markdownTable(QUEUE_COLUMNS, queueRows(report.scale)), '', markdownTable(KEY_COLUMNS, keyRows(report.scale)), '');
+  }
+  return out.join('\n');
+}
+
+async function main(): Promise<void> {
+  let args: BenchArgs | 'help';
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exitCode = 2;
+    return;
+  }
+  if (args === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const started = performance.now();
+  const report: Report = { startedAt: new Date().toISOString(), machine: machineInfo(), args };
+  console.log(`llm-resilience benchmark${args.quick ? ' (--quick)' : ''}: ${args.parts.join(', ')}`);
+  console.log(`machine: ${describeMachine(report.machine)}`);
+  if (args.parts.includes('goodput')) await goodputPart(args, report);
+  if (args.parts.includes('overhead')) await overheadPart(args, report);
+  if (args.parts.includes('scale')) await scalePart(args, report);
+  report.finishedAt = new Date().toISOString();
+  report.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
+  report.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(RESULTS, 'latest.md'), markdown(report));
+  console.log(`\ndone in ${report.durationSeconds} s (load average at the end ${report.loadAverageAtEnd.join(' / ')}); figures in bench/results/latest.json, Markdown tables in bench/results/latest.md`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
