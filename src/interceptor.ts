@@ -28,7 +28,7 @@ import { buildKeyPlan, compilePlan, resolveKey, type CompiledPlan, type KeyPlan 
 import { parseRateLimitHeaders } from './rate-limit-headers';
 import { resultHeaders } from './result-headers';
 import { decideRetry } from './retry';
-import { callerSignal, sleep } from './signal';
+import { callerSignal, onAbort, sleep } from './signal';
 import type { DemandPart } from './store';
 import { Telemetry, rejectionReason, type AttemptFields, type CallFields } from './telemetry';
 import { usageTokens } from './tokens/usage';
@@ -294,14 +294,10 @@ export class Interceptor implements AttemptSink {
     if (!isThenable(value) || (timeoutMs === undefined && signal === undefined)) return value;
     return new Promise((resolve, reject) => {
       let timer: unknown;
-      const onAbort = (): void => {
-        cleanup();
-        context.abort(signal!.reason);
-        reject(signal!.reason);
-      };
+      let unsubscribe: (() => void) | undefined;
       const cleanup = (): void => {
         if (timer !== undefined) clock.clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        unsubscribe?.();
       };
       if (timeoutMs !== undefined) {
         const ms = timeoutMs;
@@ -313,7 +309,14 @@ export class Interceptor implements AttemptSink {
           reject(error);
         }, ms);
       }
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal !== undefined) {
+        unsubscribe = onAbort(signal, () => {
+          unsubscribe = undefined;
+          cleanup();
+          context.abort(signal.reason);
+          reject(signal.reason);
+        });
+      }
       value.then(
         (result) => {
           cleanup();

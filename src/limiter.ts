@@ -7,6 +7,7 @@
 import type { Clock, RandomSource } from './clock';
 import { RateLimitExceededError, TokenBudgetExceededError } from './errors';
 import type { OnLimit } from './options';
+import { onAbort } from './signal';
 import { DAY_BUDGET_SPENT, type DemandPart, type LimiterStore } from './store';
 
 /** Bounds of one acquire. */
@@ -28,11 +29,11 @@ export interface LimiterEvents {
 class Waiter {
   prev: Waiter | undefined = undefined;
   next: Waiter | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
+  /** Unsubscribes from the caller's signal. */
+  unsubscribe: (() => void) | undefined = undefined;
   constructor(
     readonly parts: readonly DemandPart[],
     readonly deadline: number,
-    readonly signal: AbortSignal | undefined,
     readonly resolve: () => void,
     readonly reject: (error: unknown) => void,
   ) {}
@@ -168,16 +169,16 @@ export class Limiter {
     now: number,
   ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const waiter = new Waiter(parts, now + bounds.maxWaitMs, signal, resolve, reject);
+      const waiter = new Waiter(parts, now + bounds.maxWaitMs, resolve, reject);
       if (signal !== undefined) {
-        waiter.onAbort = () => {
+        waiter.unsubscribe = onAbort(signal, () => {
+          waiter.unsubscribe = undefined;
           const wasHead = waiter === queue.head;
           this.remove(queue, waiter);
           reject(signal.reason);
           // The next waiter may fit sooner than the one that left: let the store answer for it now.
           if (wasHead) this.reschedule(queue);
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
+        });
       }
       const tail = queue.tail;
       if (tail === undefined) {
@@ -200,9 +201,9 @@ export class Limiter {
     else waiter.next.prev = waiter.prev;
     waiter.prev = waiter.next = undefined;
     queue.length--;
-    if (waiter.onAbort !== undefined) {
-      waiter.signal!.removeEventListener('abort', waiter.onAbort);
-      waiter.onAbort = undefined;
+    if (waiter.unsubscribe !== undefined) {
+      waiter.unsubscribe();
+      waiter.unsubscribe = undefined;
     }
     if (queue.length === 0) {
       queue.monotone = true;

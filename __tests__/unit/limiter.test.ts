@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { Limiter, type AcquireBounds } from '../../src/limiter';
 import { MemoryStore } from '../../src/memory-store';
@@ -329,5 +330,28 @@ describe('MemoryStore key bound', () => {
     // busy keys survive sweeps; the store grows past maxKeys rather than rescanning on every insert
     expect(store.size).toBe(151);
     expect(store.view(s('busy0'), later)).toBeDefined();
+  });
+});
+
+describe('a caller signal shared by many calls', () => {
+  it('gets one listener however many calls wait on it, and none after they settle', async () => {
+    const { clock, take } = setup();
+    const s = spec({ requestsPerMinute: 600 });
+    const shared = new AbortController();
+    const calls = Array.from({ length: 50 }, (_, i) => take([{ spec: s, requests: 1, tokens: 0 }], `c${i}`, queue, shared.signal));
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(1);
+    await clock.advance(10_000);
+    await Promise.all(calls);
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('still rejects every waiter when the shared signal aborts', async () => {
+    const { clock, take } = setup();
+    const s = spec({ requestsPerMinute: 60 });
+    const shared = new AbortController();
+    const calls = Array.from({ length: 5 }, (_, i) => take([{ spec: s, requests: 1, tokens: 0 }], `c${i}`, queue, shared.signal).then(() => 'granted', (e: unknown) => e));
+    shared.abort('shutdown');
+    await clock.advance(0);
+    expect(await Promise.all(calls)).toEqual(['granted', 'shutdown', 'shutdown', 'shutdown', 'shutdown']);
   });
 });
