@@ -9,24 +9,16 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { FleetMode, FleetWorkerConfig, FleetWorkerResult } from './fleet-worker';
 import { loadRedisHelper, loadRedisStore } from './optional';
-import { fixed, textTable, type Column } from './table';
-import { idealFromCounters, startBenchEmulator, type GoodputSizes } from './workload';
+import { textTable, type Column } from './table';
+import { figuresRow } from './goodput';
+import { idealFromCounters, startBenchEmulator, type BatchFigures, type GoodputSizes } from './workload';
 
 /** Processes in the fleet. */
 export const FLEET_PROCESSES = 4;
 
 /** One fleet contender's figures. */
-export interface FleetResult {
-  readonly contender: string;
+export interface FleetResult extends BatchFigures {
   readonly processes: number;
-  readonly calls: number;
-  readonly completed: number;
-  readonly failed: number;
-  readonly rateLimited: number;
-  readonly requests: number;
-  readonly wallSeconds: number;
-  readonly idealSeconds: number;
-  readonly ratio: number;
   readonly degraded: boolean;
   readonly errors: readonly string[];
 }
@@ -174,16 +166,7 @@ export const FLEET_COLUMNS: readonly Column[] = [
 
 /** Table rows. */
 export function fleetRows(results: readonly FleetResult[]): string[][] {
-  return results.map((r) => [
-    r.contender + (r.degraded ? ' (store degraded!)' : ''),
-    `${r.completed}/${r.calls}`,
-    String(r.failed),
-    String(r.rateLimited),
-    String(r.requests),
-    fixed(r.wallSeconds, 2),
-    fixed(r.idealSeconds, 2),
-    fixed(r.ratio, 2),
-  ]);
+  return results.map((r) => figuresRow(r, r.contender + (r.degraded ? ' (store degraded!)' : '')));
 }
 
 /** The printable table. */

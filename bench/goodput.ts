@@ -10,7 +10,7 @@ import { llmResilience } from './contenders/llm-resilience';
 import { sdkRetries } from './contenders/sdk-retries';
 import type { Contender } from './contenders/types';
 import { fixed, textTable, type Column } from './table';
-import { MODEL, startBenchEmulator, summarise, tickets, type BatchResult, type GoodputSizes } from './workload';
+import { MODEL, startBenchEmulator, summarise, tickets, type BatchFigures, type BatchResult, type GoodputSizes } from './workload';
 
 /** Runs one contender against a fresh emulator. */
 export async function runContender(contender: Contender, sizes: GoodputSizes): Promise<BatchResult> {
@@ -64,10 +64,10 @@ export const GOODPUT_COLUMNS: readonly Column[] = [
   { header: 'wall/ideal', right: true },
 ];
 
-/** Table rows of goodput results. */
-export function goodputRows(results: readonly BatchResult[]): string[][] {
-  return results.map((r) => [
-    r.contender,
+/** One table row of goodput figures; `label` names the contender. */
+export function figuresRow(r: BatchFigures, label: string = r.contender): string[] {
+  return [
+    label,
     `${r.completed}/${r.calls}`,
     String(r.failed),
     String(r.rateLimited),
@@ -75,7 +75,12 @@ export function goodputRows(results: readonly BatchResult[]): string[][] {
     fixed(r.wallSeconds, 2),
     fixed(r.idealSeconds, 2),
     fixed(r.ratio, 2),
-  ]);
+  ];
+}
+
+/** Table rows of goodput results. */
+export function goodputRows(results: readonly BatchResult[]): string[][] {
+  return results.map((r) => figuresRow(r));
 }
 
 /** The printable table. */

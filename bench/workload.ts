@@ -75,7 +75,8 @@ export function startBenchEmulator(quota: Quota): Promise<EmulatorHandle> {
 }
 
 /** One contender's figures. */
-export interface BatchResult {
+/** The figures every goodput row reports (one process or a fleet). */
+export interface BatchFigures {
   readonly contender: string;
   readonly calls: number;
   readonly completed: number;
@@ -88,6 +89,9 @@ export interface BatchResult {
   /** max(succeeded / rpm, charged tokens / tpm) · 60, from the emulator's counters. */
   readonly idealSeconds: number;
   readonly ratio: number;
+}
+
+export interface BatchResult extends BatchFigures {
   /** The first few distinct failure messages. */
   readonly errors: readonly string[];
 }

@@ -42,9 +42,20 @@ async function runBatch(emulator: EmulatorHandle, call: (req: ChatRequest) => Pr
   return { completed: outcomes.length - failed.length, failed, counters, wallSeconds, idealSeconds, ratio: wallSeconds / idealSeconds };
 }
 
+let client: OpenAI;
+
+/** The service under test: all three decorators; limits come from the configuration of each test. */
+class Summarizer {
+  @AdaptiveRetry({ maxRetries: 5, baseDelayMs: 100 })
+  @RateLimited({ key: (req: ChatRequest) => `openai:${req.model}` })
+  @TokenBudget({ key: (req: ChatRequest) => `openai:${req.model}`, estimate: (req: ChatRequest) => estimateChatTokens(req) })
+  async summarize(req: ChatRequest) {
+    return client.chat.completions.create(req, { signal: currentCall()?.signal });
+  }
+}
+
 describe('flow control through the real openai SDK against the emulator (600 calls, quota-bound)', () => {
   let emulator: EmulatorHandle;
-  let client: OpenAI;
   beforeEach(async () => {
     emulator = await startEmulator({ ...QUOTA, sliceMs: 1000, latencyMs: [20, 40] });
     client = new OpenAI({ apiKey: 'sk-test', baseURL: emulator.url, maxRetries: 0 });
@@ -53,14 +64,6 @@ describe('flow control through the real openai SDK against the emulator (600 cal
 
   it('configured limits (named policy): 600/600 complete, ≤ 6 429s, wall ≤ 1.15× ideal', async () => {
     configureResilience(container, { policies: { 'openai:gpt-4o-mini': QUOTA } });
-    class Summarizer {
-      @AdaptiveRetry({ maxRetries: 5, baseDelayMs: 100 })
-      @RateLimited({ key: (req: ChatRequest) => `openai:${req.model}` })
-      @TokenBudget({ key: (req: ChatRequest) => `openai:${req.model}`, estimate: (req: ChatRequest) => estimateChatTokens(req) })
-      async summarize(req: ChatRequest) {
-        return client.chat.completions.create(req, { signal: currentCall()?.signal });
-      }
-    }
     const service = new Summarizer();
     const result = await runBatch(emulator, (req) => service.summarize(req));
     console.log(`configured: ${result.completed}/${CALLS} completed, ${result.counters.rateLimited} 429s, wall ${result.wallSeconds.toFixed(2)} s, ideal ${result.idealSeconds.toFixed(2)} s, ratio ${result.ratio.toFixed(3)}`);
@@ -75,14 +78,6 @@ describe('flow control through the real openai SDK against the emulator (600 cal
     configureResilience(container);
     // observingFetch shows success headers to the runtime: that is where the limits are learned from
     client = new OpenAI({ apiKey: 'sk-test', baseURL: emulator.url, maxRetries: 0, fetch: observingFetch() });
-    class Summarizer {
-      @AdaptiveRetry({ maxRetries: 5, baseDelayMs: 100 })
-      @RateLimited({ key: (req: ChatRequest) => `openai:${req.model}` })
-      @TokenBudget({ key: (req: ChatRequest) => `openai:${req.model}`, estimate: (req: ChatRequest) => estimateChatTokens(req) })
-      async summarize(req: ChatRequest) {
-        return client.chat.completions.create(req, { signal: currentCall()?.signal });
-      }
-    }
     const service = new Summarizer();
     const result = await runBatch(emulator, (req) => service.summarize(req));
     console.log(`learned: ${result.completed}/${CALLS} completed, ${result.counters.rateLimited} 429s, wall ${result.wallSeconds.toFixed(2)} s, ideal ${result.idealSeconds.toFixed(2)} s, ratio ${result.ratio.toFixed(3)}`);
