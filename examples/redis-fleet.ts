@@ -1,0 +1,31 @@
+/** README: a fleet sharing one quota through Redis (run by the test suite with REDIS_URL and the emulator). */
+import 'reflect-metadata';
+import OpenAI from 'openai';
+import { container } from 'tsyringe';
+import { RateLimited, currentCall } from 'llm-resilience';
+// #region readme
+import Redis from 'ioredis';
+import { RedisStore, configureResilience } from 'llm-resilience';
+
+configureResilience(container, {
+  policies: { 'openai:gpt-4o-mini': { requestsPerMinute: 500, tokensPerMinute: 200_000 } },
+  store: new RedisStore({ client: new Redis(process.env.REDIS_URL!), instances: 4 }),
+});
+// #endregion readme
+
+const client = new OpenAI({ maxRetries: 0 });
+
+class Chat {
+  @RateLimited({ key: 'openai:gpt-4o-mini' })
+  async ask(question: string) {
+    return client.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 20, messages: [{ role: 'user', content: question }] }, { signal: currentCall()?.signal });
+  }
+}
+
+async function main(): Promise<void> {
+  const answers = await Promise.all([1, 2, 3].map((n) => new Chat().ask(`Question ${n}?`)));
+  console.log(JSON.stringify({ completed: answers.length }));
+  process.exit(0); // the Redis connection would keep the process alive
+}
+
+void main();
