@@ -16,6 +16,7 @@ import {
   type LowCapacityEvent,
 } from '../../index';
 import { startEmulator, type EmulatorHandle } from '../../src/testing';
+import { samples } from '../helpers/prometheus';
 
 type ChatRequest = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
 type LogRecord = Record<string, unknown> & { level: number; msg: string };
@@ -56,16 +57,6 @@ function request(i: number, maxTokens = 20): ChatRequest {
   return { model: MODEL, max_tokens: maxTokens, messages: [{ role: 'user', content: `${PROMPT} #${i}` }] };
 }
 
-/** Parses the Prometheus text format into `name{labels}` → value. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
 
 describe('observability against the emulator (real openai SDK, all three decorators, a quota that runs low)', () => {
   let emulator: EmulatorHandle;

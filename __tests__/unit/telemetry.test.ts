@@ -18,6 +18,7 @@ import { LowCapacityTracker } from '../../src/low-capacity';
 import { MAX_METRIC_KEYS, OVERFLOW_KEY, ResilienceMetrics } from '../../src/metrics';
 import { MAX_TELEMETRY_KEYS, Telemetry, rejectionReason, type AttemptFields, type TelemetryConfig } from '../../src/telemetry';
 import { FakeClock } from '../../src/testing/fake-clock';
+import { samples } from '../helpers/prometheus';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -46,16 +47,6 @@ function snapshot(remainingRequests: number, remainingTokens?: number, limits = 
   };
 }
 
-/** Parses the Prometheus text format into `name{labels} value` → value. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
 
 describe('Telemetry logs', () => {
   it('writes every retry, wait, rejection, exhaustion and cooldown as one line with the call context and the last reported remaining', () => {
