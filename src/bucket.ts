@@ -10,14 +10,10 @@ import { refill, waitFor } from './token-bucket';
 
 const MINUTE_MS = 60_000;
 
-/** How a resource reads its limits from a {@link LimitSpec}. */
+/** How a resource reads its limits from a {@link LimitSpec}: plain fields, so the hot path makes no calls. */
 export interface Resource {
-  /** The configured per-minute limit. */
-  perMinute(spec: LimitSpec): number | undefined;
-  /** The configured bucket capacity. */
-  burst(spec: LimitSpec): number;
-  /** Whether the limit is learned from headers when not configured. */
-  learns(spec: LimitSpec): boolean;
+  /** True for the token bucket (reads the `token*` fields of the spec), false for requests. */
+  readonly tokens: boolean;
   /** Per-minute rate before anything is learned (undefined: not limited until learned). */
   readonly unlearnedPerMinute: number | undefined;
   /** Capacity before anything is learned. */
@@ -27,24 +23,10 @@ export interface Resource {
 }
 
 /** Requests: unknown limits start at one request at a time, 1 per second. */
-export const REQUESTS: Resource = {
-  perMinute: (spec) => spec.requestsPerMinute,
-  burst: (spec) => spec.requestBurst,
-  learns: (spec) => spec.learnRequests,
-  unlearnedPerMinute: LEARNING_REQUESTS_PER_MINUTE,
-  unlearnedCapacity: 1,
-  minCapacity: 1,
-};
+export const REQUESTS: Resource = { tokens: false, unlearnedPerMinute: LEARNING_REQUESTS_PER_MINUTE, unlearnedCapacity: 1, minCapacity: 1 };
 
 /** Tokens: unknown limits are not enforced until learned. */
-export const TOKENS: Resource = {
-  perMinute: (spec) => spec.tokensPerMinute,
-  burst: (spec) => spec.tokenBurst,
-  learns: (spec) => spec.learnTokens,
-  unlearnedPerMinute: undefined,
-  unlearnedCapacity: 0,
-  minCapacity: 0,
-};
+export const TOKENS: Resource = { tokens: true, unlearnedPerMinute: undefined, unlearnedCapacity: 0, minCapacity: 0 };
 
 /** A continuous-refill bucket whose limit may be learned. */
 export class Bucket {
@@ -54,40 +36,52 @@ export class Bucket {
   at = 0;
   /** Per-minute limit learned from the provider's headers. */
   learned: number | undefined = undefined;
+  /** Whether the last {@link Bucket.waitFor} found the bucket limited (read by {@link Bucket.take}). */
+  private limited = false;
 
   /** @param resource - requests or tokens. */
   constructor(private readonly resource: Resource) {}
 
   /** The per-minute limit in force, or undefined when this resource is not limited. */
   perMinute(spec: LimitSpec): number | undefined {
-    const configured = this.resource.perMinute(spec);
+    const resource = this.resource;
+    const configured = resource.tokens ? spec.tokensPerMinute : spec.requestsPerMinute;
     if (configured !== undefined) return configured;
-    if (!this.resource.learns(spec)) return undefined;
-    return this.learned ?? this.resource.unlearnedPerMinute;
+    if (!this.learns(spec)) return undefined;
+    return this.learned ?? resource.unlearnedPerMinute;
+  }
+
+  /** Whether this resource's limit is learned from headers when not configured. */
+  learns(spec: LimitSpec): boolean {
+    return this.resource.tokens ? spec.learnTokens : spec.learnRequests;
   }
 
   /** The capacity in force. */
   capacity(spec: LimitSpec): number {
-    if (this.resource.perMinute(spec) !== undefined) return this.resource.burst(spec);
-    if (this.learned === undefined) return this.resource.unlearnedCapacity;
-    return Math.max(this.resource.minCapacity, this.learned / 60);
+    const resource = this.resource;
+    if ((resource.tokens ? spec.tokensPerMinute : spec.requestsPerMinute) !== undefined) {
+      return resource.tokens ? spec.tokenBurst : spec.requestBurst;
+    }
+    if (this.learned === undefined) return resource.unlearnedCapacity;
+    return Math.max(resource.minCapacity, this.learned / 60);
   }
 
   /** Refills to `now` and returns the ms until `amount` fits (0: fits now); 0 when not limited. */
   waitFor(spec: LimitSpec, amount: number, now: number): number {
     const perMinute = this.perMinute(spec);
+    this.limited = perMinute !== undefined;
     if (perMinute === undefined) return 0;
     const capacity = this.capacity(spec);
-    this.level = refill(this.level, this.at, now, capacity, perMinute / MINUTE_MS);
+    const ratePerMs = perMinute / MINUTE_MS;
+    this.level = refill(this.level, this.at, now, capacity, ratePerMs);
     this.at = now;
-    return waitFor(this.level, amount, capacity, perMinute / MINUTE_MS);
+    return waitFor(this.level, amount, capacity, ratePerMs);
   }
 
-  /** Takes `amount` (after {@link Bucket.waitFor} said it fits); no-op when not limited. */
-  take(spec: LimitSpec, amount: number): void {
-    if (this.perMinute(spec) !== undefined) this.level -= amount;
+  /** Takes `amount` right after {@link Bucket.waitFor} said it fits; no-op when not limited. */
+  take(amount: number): void {
+    if (this.limited) this.level -= amount;
   }
-
   /** Charges (`delta > 0`) or refunds (`delta < 0`), never above capacity. */
   settle(spec: LimitSpec, delta: number, now: number): void {
     const perMinute = this.perMinute(spec);
@@ -99,7 +93,7 @@ export class Bucket {
 
   /** Learns a missing limit and adopts a lower provider-reported remaining. */
   observe(spec: LimitSpec, reported: ResourceSnapshot, now: number): void {
-    if (this.resource.learns(spec) && reported.limit !== undefined && reported.limit > 0) this.learned = reported.limit;
+    if (this.learns(spec) && reported.limit !== undefined && reported.limit > 0) this.learned = reported.limit;
     const perMinute = this.perMinute(spec);
     if (perMinute === undefined || reported.remaining === undefined) return;
     const capacity = this.capacity(spec);

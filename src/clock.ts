@@ -3,6 +3,8 @@
  * @packageDocumentation
  */
 
+import { performance } from 'node:perf_hooks';
+
 /** Opaque handle returned by {@link Clock.setTimeout}. */
 export type TimerHandle = unknown;
 
@@ -20,6 +22,11 @@ export interface Clock {
 export type RandomSource = () => number;
 
 const origin = performance.timeOrigin;
+/**
+ * `performance.now` bound once: the global `performance` is a lazy getter and the method checks its receiver,
+ * which together cost more than the clock read itself on every call.
+ */
+const monotonicNow: () => number = performance.now.bind(performance);
 
 /**
  * The default clock: epoch milliseconds that never go backwards (performance.timeOrigin + performance.now()),
@@ -27,7 +34,7 @@ const origin = performance.timeOrigin;
  * every one is cleared when its call ends.
  */
 export const systemClock: Clock = {
-  now: () => origin + performance.now(),
+  now: () => origin + monotonicNow(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

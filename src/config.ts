@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import pino, { type Logger } from 'pino';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { systemClock, type Clock, type RandomSource } from './clock';
+import { enableAsyncContext } from './context';
 import { ResilienceTokens } from './di';
 import { PolicyConfigError } from './errors';
 import { Interceptor } from './interceptor';
@@ -42,6 +43,15 @@ export interface ResilienceOptions {
   readonly onLowCapacity?: (event: LowCapacityEvent) => void;
   /** Threshold (default 0.1) and consecutive observations (default 3) of the low-capacity alert. */
   readonly lowCapacity?: LowCapacityOptions;
+  /**
+   * `true`: {@link currentCall} follows each call across `await`s from the first call on (AsyncLocalStorage).
+   * Default (unset): only the synchronous part of the method sees it — where `create(body, { signal:
+   * currentCall()?.signal })` runs — until `observingFetch()` is created or `currentCall()` is first asked
+   * after an `await`; either switches it on for the rest of the process. On Node 20, AsyncLocalStorage makes
+   * every promise in the process slower (see the README's benchmark), so it is on only when needed.
+   * `false` is the same as unset.
+   */
+  readonly asyncContext?: boolean;
 }
 
 /** The configuration after defaults, as the interceptor receives it. */
@@ -66,14 +76,19 @@ let active: Interceptor | undefined;
  * use the runtime of tsyringe's root container (the default); calling this again replaces the configuration
  * for later calls (calls already running finish under the old one).
  * @param container - a tsyringe container; the root container by default.
- * @param options - policies, store, logger, clock, random source, metrics and the low-capacity alert.
- * @throws PolicyConfigError when a named policy, `metrics`, `onLowCapacity` or `lowCapacity` is invalid, or a
+ * @param options - policies, store, logger, clock, random source, metrics, the low-capacity alert and the
+ * call context's reach.
+ * @throws PolicyConfigError when a named policy, `metrics`, `onLowCapacity`, `lowCapacity` or `asyncContext` is
+ * invalid, or a
  * series name is taken in the registry by a metric this library did not register.
  */
 export function configureResilience(
   container: DependencyContainer = rootContainer,
   options: ResilienceOptions = {},
 ): Interceptor {
+  if (options.asyncContext !== undefined && typeof options.asyncContext !== 'boolean') {
+    throw new PolicyConfigError(WHERE, 'asyncContext', options.asyncContext, 'a boolean');
+  }
   const policies = new Map<string, NamedPolicy>();
   for (const [name, policy] of Object.entries(options.policies ?? {})) {
     policies.set(name, validateNamedPolicy(name, policy));
@@ -92,6 +107,7 @@ export function configureResilience(
   container.register(ResilienceTokens.Clock, { useValue: config.clock });
   container.register(ResilienceTokens.Store, { useValue: config.store });
   container.register(ResilienceTokens.Logger, { useValue: config.logger });
+  if (options.asyncContext === true) enableAsyncContext();
   const interceptor = container.resolve(Interceptor);
   container.register(ResilienceTokens.Interceptor, { useValue: interceptor });
   if (container === rootContainer) active = interceptor;

@@ -5,7 +5,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { HeadersLike } from './headers';
-import type { CallLimits } from './interceptor';
+import type { CallLimits } from './call';
 
 /** What a decorated method can see and report about the attempt it is running in. */
 export interface CallContext {
@@ -34,6 +34,8 @@ export interface AttemptSink {
 export class AttemptContext implements CallContext {
   /** Tokens reported with {@link CallContext.observeUsage}. */
   usage: number | undefined = undefined;
+  /** The method threw before returning: nothing was sent, and the attempt's take was given back. */
+  unsent = false;
   private controller: AbortController | undefined = undefined;
   private abortReason: unknown = undefined;
   private aborted = false;
@@ -87,9 +89,62 @@ export class AttemptContext implements CallContext {
 
 const storage = new AsyncLocalStorage<AttemptContext>();
 
+/**
+ * Whether the context follows a call across `await`s (AsyncLocalStorage). Off until something needs it: on
+ * Node 20, AsyncLocalStorage turns on promise hooks for every promise in the process, which costs more than
+ * this whole library's hot path. Without it, {@link currentCall} answers in the synchronous part of the method
+ * (where `create(body, { signal: currentCall()?.signal })` runs).
+ */
+let asyncContext = false;
+/** The context of the method running synchronously right now (the cheap path). */
+let syncContext: AttemptContext | undefined;
+/** Decorated calls between start and settlement, in this process. */
+let callsInFlight = 0;
+
+/**
+ * Makes {@link currentCall} follow calls across `await`s from now on (AsyncLocalStorage). Switched on by
+ * `configureResilience({ asyncContext: true })`, by {@link observingFetch} (an SDK calls fetch after its own
+ * awaits), and automatically the first time `currentCall()` is asked from inside a call and cannot answer.
+ * There is no way back: contexts of calls already running would be lost.
+ */
+export function enableAsyncContext(): void {
+  asyncContext = true;
+}
+
+/** Whether {@link enableAsyncContext} has been called. */
+export function asyncContextEnabled(): boolean {
+  return asyncContext;
+}
+
 /** The context of the decorated call this code runs in, or `undefined` outside one. */
 export function currentCall(): CallContext | undefined {
-  return storage.getStore();
+  if (asyncContext) return storage.getStore();
+  if (syncContext === undefined && callsInFlight > 0) missedContext();
+  return syncContext;
+}
+
+/**
+ * `currentCall()` was asked after an `await` inside a call (or from code running beside one) while only the
+ * synchronous context is kept: switch the async context on for later calls and say so once.
+ */
+function missedContext(): void {
+  asyncContext = true;
+  process.emitWarning(
+    'currentCall() was called after an await in a decorated method: it answered undefined this once. ' +
+      'Async context propagation is now on for later calls; set configureResilience({ asyncContext: true }) ' +
+      'to have it from the first call.',
+    { code: 'LLM_RESILIENCE_ASYNC_CONTEXT' },
+  );
+}
+
+/** Counts a decorated call as started (internal: the interceptor, once per call). */
+export function callStarted(): void {
+  callsInFlight++;
+}
+
+/** Counts a decorated call as settled (internal: the interceptor, once per call). */
+export function callSettled(): void {
+  callsInFlight--;
 }
 
 function invoke(fn: (...args: unknown[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
@@ -103,5 +158,12 @@ export function runInContext(
   thisArg: unknown,
   args: unknown[],
 ): unknown {
-  return storage.run(context, invoke, fn, thisArg, args);
+  if (asyncContext) return storage.run(context, invoke, fn, thisArg, args);
+  const outer = syncContext;
+  syncContext = context;
+  try {
+    return fn.apply(thisArg, args);
+  } finally {
+    syncContext = outer;
+  }
 }

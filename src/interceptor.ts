@@ -14,10 +14,11 @@
  */
 
 import { inject, injectable } from 'tsyringe';
-import { initialBackoff, type BackoffState } from './backoff';
+import { initialBackoff } from './backoff';
 import { classifyError, type Classification } from './classify';
 import type { ResolvedConfig } from './config';
-import { AttemptContext, runInContext, type AttemptSink } from './context';
+import { Call, CallLimits } from './call';
+import { AttemptContext, callSettled, callStarted, runInContext, type AttemptSink } from './context';
 import { ResilienceTokens } from './di';
 import { AttemptTimeoutError, CircuitOpenError, PolicyConfigError, RetryExhaustedError, TokenBudgetExceededError } from './errors';
 import type { HeadersLike } from './headers';
@@ -37,14 +38,6 @@ import { serverWaitHint, type WaitHint } from './wait-hints';
 /** Most distinct keys whose plans one method caches (keys can come from user input). */
 const MAX_KEY_PLANS = 10_000;
 
-/** The limits one call takes: resolved once per call, used by every attempt. */
-export interface CallLimits {
-  readonly plan: KeyPlan;
-  readonly parts: readonly DemandPart[];
-  /** Estimated tokens (0 without `@TokenBudget`). */
-  readonly estimate: number;
-}
-
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
@@ -58,8 +51,8 @@ function modelOf(args: readonly unknown[]): string | undefined {
   return first !== null && typeof first === 'object' && typeof first.model === 'string' ? first.model : undefined;
 }
 
-function callFields(key: string, limits: CallLimits, args: readonly unknown[], attempt: number): CallFields {
-  return { key, model: modelOf(args), attempt, estimatedTokens: limits.estimate };
+function callFields(call: Call): CallFields {
+  return { key: call.key, model: modelOf(call.args), attempt: call.attempt, estimatedTokens: call.limits?.estimate };
 }
 
 /** Applies the policies of decorated methods. Resolved from the container; one per configuration. */
@@ -98,7 +91,15 @@ export class Interceptor implements AttemptSink {
       handle.plan = plan;
       handle.planOwner = this;
     }
-    return this.run(plan, thisArg, args);
+    let call: Call;
+    try {
+      call = this.begin(plan, thisArg, args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.telemetry.started(call.key);
+    callStarted();
+    return this.run(call);
   }
 
   /** @inheritDoc */
@@ -106,94 +107,135 @@ export class Interceptor implements AttemptSink {
     if (context.limits !== undefined) this.observe(context.limits, headers);
   }
 
-  /** Steps 1–6 of the composition order (see the file header), in one async function: one promise per call. */
-  private async run(plan: CompiledPlan, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  /**
+   * Steps 1–6 of the composition order (see the file header). One async function per call, whose state lives
+   * in one {@link Call} object (an `await` then saves and restores almost nothing); the steps themselves are
+   * the synchronous methods below. The clock is read once per attempt.
+   */
+  private async run(call: Call): Promise<unknown> {
+    try {
+      for (;;) {
+        // 2.–3. the breaker's verdict and the acquire (synchronous when capacity is there)
+        const waiting = this.beginAttempt(call);
+        if (waiting !== undefined) {
+          await waiting;
+          this.granted(call);
+        }
+        let result: unknown;
+        try {
+          // 4.–5. attempt timeout, the method
+          result = await this.attempt(call);
+        } catch (error) {
+          // 6. record the failure; retry after the delay, or end the call (throws)
+          const delayMs = this.attemptFailed(call, error);
+          await sleep(this.config.clock, delayMs, call.signal);
+          call.attempt++;
+          continue;
+        }
+        // 6. record the success
+        this.attemptSucceeded(call, result);
+        return result;
+      }
+    } finally {
+      // a probe that never reached the provider (refused by the limiter, aborted) frees the half-open slot
+      if (call.probe && !call.recorded) call.guard!.breaker?.release();
+      callSettled();
+      this.telemetry.finished(call.key);
+    }
+  }
+
+  /** Step 1: the call's state — caller's signal, limits and estimate, guard, total deadline. */
+  private begin(plan: CompiledPlan, thisArg: unknown, args: unknown[]): Call {
     const signal = callerSignal(args);
     if (signal?.aborted) throw signal.reason;
     const limits = plan.rate === undefined && plan.budget === undefined ? undefined : this.prepare(plan, args);
     const key = limits?.plan.key ?? plan.where;
-    const telemetry = this.telemetry;
-    telemetry.started(key);
-    try {
-      const { clock, random } = this.config;
-      const retry = plan.retry;
-      // 1. total deadline
-      const deadline = retry?.deadlineMs === undefined ? Infinity : clock.now() + retry.deadlineMs;
-      let backoff: BackoffState | undefined;
-      const guard = retry === undefined ? undefined : this.guards.forKey(retry, key);
-      let lastError: unknown;
-      // 2. retry loop (behind the key's overload breaker and retry budget)
-      for (let attempt = 1; ; attempt++) {
-        const verdict = guard === undefined || guard.closed ? 'allow' : guard.verdict(clock.now());
-        if (verdict === 'reject') throw this.circuitOpen(guard!, key, attempt, lastError);
-        const probe = verdict === 'probe';
-        let recorded = false;
-        try {
-          // 3. acquire
-          if (limits !== undefined) {
-            const waiting = this.acquire(limits, signal, deadline, attempt, args);
-            if (waiting !== undefined) {
-              const queuedAt = clock.now();
-              await waiting;
-              this.telemetry.waited(key, clock.now() - queuedAt, callFields(key, limits, args, attempt));
-            }
-          }
-          const context = new AttemptContext(this, limits, limits?.plan.key, attempt, signal, retry?.attemptTimeoutMs !== undefined || deadline !== Infinity);
-          try {
-            // 4.–5. attempt timeout, the method
-            const result = await this.attempt(plan, context, thisArg, args, signal, deadline);
-            // 6. record
-            if (guard !== undefined) {
-              recorded = true;
-              this.recordBreaker(guard, key, false, probe);
-              guard.budget?.succeeded();
-            }
-            this.succeeded(plan, limits, key, context, result);
-            return result;
-          } catch (error) {
-            if (signal?.aborted) throw signal.reason;
-            lastError = error;
-            const now = clock.now();
-            const classification = classifyError(error);
-            const hint = this.failed(limits, key, classification, now, args, attempt);
-            const fields = this.fields(key, limits, args, attempt, classification, hint);
-            if (retry === undefined) {
-              this.telemetry.failed(fields, 'no-retry-policy');
-              throw error;
-            }
-            recorded = true;
-            this.recordBreaker(guard!, key, isOverload(classification), probe);
-            if (!(retry.retryOn?.(error) ?? classification.retryable)) {
-              this.telemetry.failed(fields, 'not-retryable');
-              throw error;
-            }
-            let decision = decideRetry(retry, error, attempt, backoff ?? initialBackoff(retry), hint, now, deadline, random);
-            // 429s are flow control (the key's cooldown and the limiter pace them), not provider failure: the
-          // budget guards against multiplying an outage, so rate-limited retries do not spend it.
-          if (
-            !(decision instanceof RetryExhaustedError) &&
-            classification.reason !== 'rate-limited' &&
-            guard!.budget !== undefined &&
-            !guard!.budget.tryRetry(now)
-          ) {
-              decision = new RetryExhaustedError(attempt, 'retry-budget', error, `the retry budget of "${key}" is spent`);
-            }
-            if (decision instanceof RetryExhaustedError) {
-              this.telemetry.failed(fields, decision.reason);
-              throw decision;
-            }
-            backoff = decision.state;
-            this.telemetry.retry(fields, decision.delayMs, hint?.ms);
-            await sleep(clock, decision.delayMs, signal);
-          }
-        } finally {
-          // a probe that never reached the provider (refused by the limiter, aborted) frees the half-open slot
-          if (probe && !recorded) guard!.breaker?.release();
-        }
-      }
-    } finally {
-      telemetry.finished(key);
+    const retry = plan.retry;
+    const guard = retry === undefined ? undefined : this.guards.cached(limits?.plan.guard ?? plan.guard, retry, key);
+    return new Call(plan, thisArg, args, signal, limits, key, guard, Infinity);
+  }
+
+  /**
+   * Steps 2–3 for the current attempt: the breaker's verdict (throws when open), then the acquire.
+   * @returns `undefined` when the attempt may start now, else the wait for capacity.
+   */
+  private beginAttempt(call: Call): Promise<void> | undefined {
+    const now = (call.now = this.config.clock.now());
+    if (call.attempt === 1 && call.plan.retry?.deadlineMs !== undefined) call.deadline = now + call.plan.retry.deadlineMs;
+    const guard = call.guard;
+    call.probe = false;
+    call.recorded = false;
+    if (guard !== undefined && !guard.closed) {
+      const verdict = guard.verdict(now);
+      if (verdict === 'reject') throw this.circuitOpen(guard, call.key, call.attempt, call.lastError);
+      call.probe = verdict === 'probe';
     }
+    return call.limits === undefined ? undefined : this.acquire(call, call.limits, now);
+  }
+
+  /** After a wait for capacity: the attempt starts now. */
+  private granted(call: Call): void {
+    const now = this.config.clock.now();
+    this.telemetry.waited(call.key, now - call.now, callFields(call));
+    call.now = now;
+  }
+
+  /** Step 6 after a success: the breaker and retry budget, provider headers, real usage. */
+  private attemptSucceeded(call: Call, result: unknown): void {
+    const guard = call.guard;
+    if (guard !== undefined) {
+      // counted at the attempt's start (no second clock read): the breaker's window is 10 s wide
+      call.recorded = true;
+      if (guard.breaker !== undefined) this.recordBreaker(guard, call.key, false, call.probe, call.now);
+      guard.budget?.succeeded();
+    }
+    this.succeeded(call.plan, call.limits, call.key, call.context!, result);
+  }
+
+  /**
+   * Step 6 after a failure: headers, cooldown, breaker, then the retry decision.
+   * @returns the delay before the next attempt.
+   * @throws the error itself (not retryable, no retry policy), the caller's abort reason, or
+   * {@link RetryExhaustedError}.
+   */
+  private attemptFailed(call: Call, error: unknown): number {
+    const signal = call.signal;
+    if (signal?.aborted) throw signal.reason;
+    call.lastError = error;
+    const { key, limits, args, attempt, guard } = call;
+    const retry = call.plan.retry;
+    const now = this.config.clock.now();
+    const classification = classifyError(error);
+    const hint = this.failed(limits, key, classification, now, args, attempt, call.context?.unsent === true);
+    const fields = this.fields(key, limits, args, attempt, classification, hint);
+    if (retry === undefined) {
+      this.telemetry.failed(fields, 'no-retry-policy');
+      throw error;
+    }
+    call.recorded = true;
+    this.recordBreaker(guard!, key, isOverload(classification), call.probe, now);
+    if (!(retry.retryOn?.(error) ?? classification.retryable)) {
+      this.telemetry.failed(fields, 'not-retryable');
+      throw error;
+    }
+    let decision = decideRetry(retry, error, attempt, call.backoff ?? initialBackoff(retry), hint, now, call.deadline, this.config.random);
+    // 429s are flow control (the key's cooldown and the limiter pace them), not provider failure: the budget
+    // guards against multiplying an outage, so rate-limited retries do not spend it.
+    if (
+      !(decision instanceof RetryExhaustedError) &&
+      classification.reason !== 'rate-limited' &&
+      guard!.budget !== undefined &&
+      !guard!.budget.tryRetry(now)
+    ) {
+      decision = new RetryExhaustedError(attempt, 'retry-budget', error, `the retry budget of "${key}" is spent`);
+    }
+    if (decision instanceof RetryExhaustedError) {
+      this.telemetry.failed(fields, decision.reason);
+      throw decision;
+    }
+    call.backoff = decision.state;
+    this.telemetry.retry(fields, decision.delayMs, hint?.ms);
+    return decision.delayMs;
   }
 
   /** The error for an attempt refused by an open breaker: fail fast, or stop a retrying call. */
@@ -204,13 +246,29 @@ export class Interceptor implements AttemptSink {
     return new RetryExhaustedError(attempt - 1, 'circuit-open', lastError, `the overload breaker of "${key}" opened`);
   }
 
-  private recordBreaker(guard: KeyGuard, key: string, overload: boolean, probe: boolean): void {
-    const changed = guard.breaker?.record(this.config.clock.now(), overload, probe);
+  private recordBreaker(guard: KeyGuard, key: string, overload: boolean, probe: boolean, now: number): void {
+    const changed = guard.breaker?.record(now, overload, probe);
     if (changed !== undefined) this.telemetry.breakerChanged(key, changed);
   }
 
   /** Resolves the call's keys, limits and token estimate (once per call). */
   private prepare(plan: CompiledPlan, args: unknown[]): CallLimits {
+    const keyPlan = plan.fixedKeys ? (plan.fixedKeyPlan ??= this.keyPlan(plan, args)) : this.keyPlan(plan, args);
+    if (plan.budget === undefined) return new CallLimits(keyPlan, keyPlan.requestOnly, 0);
+    const estimate = plan.budget.estimate(...args);
+    if (typeof estimate !== 'number' || !Number.isFinite(estimate) || estimate < 0) {
+      throw new PolicyConfigError(plan.where, 'estimate', estimate, 'the estimate function to return a finite number ≥ 0');
+    }
+    if (estimate > keyPlan.largestServable) this.unservable(keyPlan, estimate, args);
+    const specs = keyPlan.specs;
+    if (estimate === 0) return new CallLimits(keyPlan, keyPlan.requestOnly, 0);
+    const parts: DemandPart[] =
+      specs.length === 1 ? [{ spec: specs[0]!, requests: 1, tokens: estimate }] : specs.map((spec) => ({ spec, requests: 1, tokens: estimate }));
+    return new CallLimits(keyPlan, parts, estimate);
+  }
+
+  /** The key plan of the call's resolved keys (cached per method and key combination). */
+  private keyPlan(plan: CompiledPlan, args: unknown[]): KeyPlan {
     const rateKey = plan.rate === undefined ? undefined : resolveKey(plan.where, plan.rate.key, args);
     const budgetKey = plan.budget === undefined ? undefined : resolveKey(plan.where, plan.budget.key, args);
     const cacheKey =
@@ -221,76 +279,68 @@ export class Interceptor implements AttemptSink {
       if (plan.keyPlans.size >= MAX_KEY_PLANS) plan.keyPlans.clear();
       plan.keyPlans.set(cacheKey, keyPlan);
     }
-    let estimate = 0;
-    if (plan.budget !== undefined) {
-      estimate = plan.budget.estimate(...args);
-      if (typeof estimate !== 'number' || !Number.isFinite(estimate) || estimate < 0) {
-        throw new PolicyConfigError(plan.where, 'estimate', estimate, 'the estimate function to return a finite number ≥ 0');
-      }
-      for (const spec of keyPlan.specs) {
-        if (spec.tokensPerMinute !== undefined && estimate > spec.tokensPerMinute) {
-          this.telemetry.rejected(spec.key, 'larger than tokensPerMinute', undefined, { key: spec.key, model: modelOf(args), attempt: 1, estimatedTokens: estimate });
-          throw new TokenBudgetExceededError(spec.key, estimate, spec.tokensPerMinute, 'larger than the per-minute limit, can never be served');
-        }
-        if (spec.tokensPerDay !== undefined && estimate > spec.tokensPerDay) {
-          this.telemetry.rejected(spec.key, 'larger than tokensPerDay', undefined, { key: spec.key, model: modelOf(args), attempt: 1, estimatedTokens: estimate });
-          throw new TokenBudgetExceededError(spec.key, estimate, spec.tokensPerDay, 'larger than the daily budget, can never be served');
-        }
-      }
-    }
-    const specs = keyPlan.specs;
-    const parts: DemandPart[] =
-      specs.length === 1
-        ? [{ spec: specs[0]!, requests: 1, tokens: estimate }]
-        : specs.map((spec) => ({ spec, requests: 1, tokens: estimate }));
-    return { plan: keyPlan, parts, estimate };
+    return keyPlan;
   }
 
-  private acquire(
-    limits: CallLimits,
-    signal: AbortSignal | undefined,
-    deadline: number,
-    attempt: number,
-    args: readonly unknown[],
-  ): Promise<void> | undefined {
+  /** Rejects an estimate over a per-minute or daily token limit: it can never be served. */
+  private unservable(keyPlan: KeyPlan, estimate: number, args: readonly unknown[]): never {
+    for (const spec of keyPlan.specs) {
+      const fields = { key: spec.key, model: modelOf(args), attempt: 1, estimatedTokens: estimate };
+      if (spec.tokensPerMinute !== undefined && estimate > spec.tokensPerMinute) {
+        this.telemetry.rejected(spec.key, 'larger than tokensPerMinute', undefined, fields);
+        throw new TokenBudgetExceededError(spec.key, estimate, spec.tokensPerMinute, 'larger than the per-minute limit, can never be served');
+      }
+      if (spec.tokensPerDay !== undefined && estimate > spec.tokensPerDay) {
+        this.telemetry.rejected(spec.key, 'larger than tokensPerDay', undefined, fields);
+        throw new TokenBudgetExceededError(spec.key, estimate, spec.tokensPerDay, 'larger than the daily budget, can never be served');
+      }
+    }
+    throw new Error('unreachable: largestServable is the smallest token limit of the specs');
+  }
+
+  private acquire(call: Call, limits: CallLimits, now: number): Promise<void> | undefined {
     let bounds: AcquireBounds = limits.plan.bounds;
-    if (deadline !== Infinity) {
-      const left = Math.max(0, deadline - this.config.clock.now());
+    if (call.deadline !== Infinity) {
+      const left = Math.max(0, call.deadline - now);
       if (left < bounds.maxWaitMs) bounds = { ...bounds, maxWaitMs: left };
     }
     try {
-      const waiting = this.limiter.acquire(limits.plan.queueKey, limits.parts, bounds, signal);
-      return waiting === undefined ? undefined : waiting.catch((error: unknown) => this.refused(limits, error, signal, attempt, args));
+      const waiting = this.limiter.acquire(limits.plan.queueKey, limits.parts, bounds, call.signal, now);
+      return waiting === undefined ? undefined : waiting.catch((error: unknown) => this.refused(call, error));
     } catch (error) {
-      return this.refused(limits, error, signal, attempt, args);
+      return this.refused(call, error);
     }
   }
 
-  private refused(limits: CallLimits, error: unknown, signal: AbortSignal | undefined, attempt: number, args: readonly unknown[]): never {
+  private refused(call: Call, error: unknown): never {
+    const signal = call.signal;
     if (!(signal?.aborted && error === signal.reason)) {
       const retryAfterMs = (error as { retryAfterMs?: number } | null)?.retryAfterMs;
-      const key = limits.plan.key;
-      this.telemetry.rejected(key, rejectionReason(error), retryAfterMs, callFields(key, limits, args, attempt));
+      this.telemetry.rejected(call.key, rejectionReason(error), retryAfterMs, callFields(call));
     }
     throw error;
   }
 
-  /** Runs the method with the attempt's timeout and the caller's abort racing it. */
-  private attempt(
-    plan: CompiledPlan,
-    context: AttemptContext,
-    thisArg: unknown,
-    args: unknown[],
-    signal: AbortSignal | undefined,
-    deadline: number,
-  ): unknown {
+  /** Steps 4–5: runs the method in the attempt's context, with the attempt's timeout and the caller's abort racing it. */
+  private attempt(call: Call): unknown {
+    const { plan, signal, deadline, limits } = call;
     const clock = this.config.clock;
     let timeoutMs = plan.retry?.attemptTimeoutMs;
     if (deadline !== Infinity) {
-      const left = Math.max(1, deadline - clock.now());
+      const left = Math.max(1, deadline - call.now);
       if (timeoutMs === undefined || left < timeoutMs) timeoutMs = left;
     }
-    const value = runInContext(context, plan.original, thisArg, args);
+    const context = new AttemptContext(this, limits, limits?.plan.key, call.attempt, signal, timeoutMs !== undefined);
+    call.context = context;
+    let value: unknown;
+    try {
+      value = runInContext(context, plan.original, call.thisArg, call.args);
+    } catch (error) {
+      // Thrown before the method returned: nothing was sent, so the request and its tokens go back.
+      context.unsent = true;
+      if (limits !== undefined) this.giveBack(limits);
+      throw error;
+    }
     if (!isThenable(value) || (timeoutMs === undefined && signal === undefined)) return value;
     return new Promise((resolve, reject) => {
       let timer: unknown;
@@ -355,6 +405,7 @@ export class Interceptor implements AttemptSink {
     now: number,
     args: readonly unknown[],
     attempt: number,
+    unsent: boolean,
   ): WaitHint | undefined {
     const { headers, body } = classification;
     const hint = headers !== undefined || body !== undefined ? serverWaitHint(headers, body, now) : undefined;
@@ -362,7 +413,7 @@ export class Interceptor implements AttemptSink {
     if (limits === undefined) return hint;
     if (headers !== undefined) this.observe(limits, headers);
     if (classification.status === 429) {
-      if (limits.estimate > 0) this.settle(limits, -limits.estimate);
+      if (limits.estimate > 0 && !unsent) this.settle(limits, -limits.estimate);
       if (hint !== undefined && classification.reason === 'rate-limited') {
         const store = this.config.store;
         for (const part of limits.parts) ignoreRejection(store.cooldown(part.spec, now + hint.ms, now));
@@ -378,6 +429,13 @@ export class Interceptor implements AttemptSink {
     if (snapshot === undefined) return;
     ignoreRejection(this.config.store.observe(limits.parts[0]!.spec, snapshot, now));
     this.telemetry.observed(limits.plan.key, snapshot);
+  }
+
+  /** Returns an attempt's whole take (its request and estimated tokens) to every key: it never left. */
+  private giveBack(limits: CallLimits): void {
+    const now = this.config.clock.now();
+    for (const part of limits.parts) ignoreRejection(this.config.store.settle(part.spec, -part.tokens, now, -part.requests));
+    this.limiter.kick(limits.plan.queueKey);
   }
 
   private settle(limits: CallLimits, delta: number): void {

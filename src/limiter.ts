@@ -94,6 +94,7 @@ export class Limiter {
    * @param parts - the whole demand, all keys.
    * @param bounds - queue or reject, wait and queue bounds.
    * @param signal - the caller's cancellation.
+   * @param now - the clock's time, when the caller has just read it.
    * @returns `undefined` when granted synchronously (the fast path allocates nothing), else a promise
    * that resolves when granted.
    * @throws RateLimitExceededError when over a bound; TokenBudgetExceededError when the daily budget is spent.
@@ -103,10 +104,10 @@ export class Limiter {
     parts: readonly DemandPart[],
     bounds: AcquireBounds,
     signal: AbortSignal | undefined,
+    now = this.clock.now(),
   ): Promise<void> | undefined {
     const queue = this.queues.get(queueKey);
     if (queue === undefined || (queue.length === 0 && !queue.busy)) {
-      const now = this.clock.now();
       const result = this.store.acquire(parts, now);
       if (!isPromise(result)) {
         if (result === 0) return undefined;
@@ -123,7 +124,7 @@ export class Limiter {
     if (queue.length >= bounds.maxQueue) {
       throw new RateLimitExceededError(queueKey, queue.lastWait, `queue full at maxQueue ${bounds.maxQueue}`);
     }
-    return this.enqueue(queue, parts, bounds, signal, this.clock.now());
+    return this.enqueue(queue, parts, bounds, signal, now);
   }
 
   /** Wakes a key's queue now (capacity was refunded). */

@@ -47,38 +47,65 @@ export class MemoryStore implements LimiterStore {
 
   /** @inheritDoc */
   acquire(parts: readonly DemandPart[], now: number): number {
+    if (parts.length === 1) {
+      // One key (the common case): check and take without a second lookup.
+      const part = parts[0]!;
+      const state = this.state(part.spec, now);
+      const wait = this.waitOf(state, part, now);
+      if (wait !== 0) return wait;
+      this.take(state, part);
+      return 0;
+    }
     let wait = 0;
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
-      const spec = part.spec;
-      const state = this.state(spec, now);
-      if (state.cooldownUntil > now) wait = Math.max(wait, state.cooldownUntil - now);
-      if (part.requests > 0) wait = Math.max(wait, state.requests.waitFor(spec, part.requests, now));
-      if (part.tokens > 0) {
-        wait = Math.max(wait, state.tokens.waitFor(spec, part.tokens, now));
-        if (spec.tokensPerDay !== undefined) {
-          this.rollDay(state, now);
-          if (state.dayUsed + part.tokens > spec.tokensPerDay) return DAY_BUDGET_SPENT;
-        }
-      }
+      const partWait = this.waitOf(this.state(part.spec, now), part, now);
+      if (partWait === DAY_BUDGET_SPENT) return DAY_BUDGET_SPENT;
+      if (partWait > wait) wait = partWait;
     }
     if (wait > 0) return wait;
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
       const state = this.keys.get(part.spec.key)!;
-      if (part.requests > 0) state.requests.take(part.spec, part.requests);
-      if (part.tokens > 0) {
-        state.tokens.take(part.spec, part.tokens);
-        state.dayUsed += part.tokens;
-      }
+      // waitOf ran on each bucket just now, and parts name distinct keys, so each take follows its own check.
+      this.take(state, part);
     }
     return 0;
   }
 
+  /** Refills the key's buckets to `now`: ms until the part fits (0: now), or {@link DAY_BUDGET_SPENT}. */
+  private waitOf(state: KeyState, part: DemandPart, now: number): number {
+    const spec = part.spec;
+    let wait = state.cooldownUntil > now ? state.cooldownUntil - now : 0;
+    if (part.requests > 0) {
+      const w = state.requests.waitFor(spec, part.requests, now);
+      if (w > wait) wait = w;
+    }
+    if (part.tokens > 0) {
+      const w = state.tokens.waitFor(spec, part.tokens, now);
+      if (w > wait) wait = w;
+      if (spec.tokensPerDay !== undefined) {
+        this.rollDay(state, now);
+        if (state.dayUsed + part.tokens > spec.tokensPerDay) return DAY_BUDGET_SPENT;
+      }
+    }
+    return wait;
+  }
+
+  private take(state: KeyState, part: DemandPart): void {
+    if (part.requests > 0) state.requests.take(part.requests);
+    if (part.tokens > 0) {
+      state.tokens.take(part.tokens);
+      state.dayUsed += part.tokens;
+    }
+  }
+
   /** @inheritDoc */
-  settle(spec: LimitSpec, deltaTokens: number, now: number): void {
-    if (deltaTokens === 0) return;
+  settle(spec: LimitSpec, deltaTokens: number, now: number, deltaRequests = 0): void {
+    if (deltaTokens === 0 && deltaRequests === 0) return;
     const state = this.state(spec, now);
+    if (deltaRequests !== 0) state.requests.settle(spec, deltaRequests, now);
+    if (deltaTokens === 0) return;
     state.tokens.settle(spec, deltaTokens, now);
     this.rollDay(state, now);
     state.dayUsed = Math.max(0, state.dayUsed + deltaTokens);

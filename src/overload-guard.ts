@@ -7,6 +7,7 @@
 import { BREAKER_DEFAULTS, Breaker, type BreakerOptions, type BreakerVerdict } from './breaker';
 import type { Classification } from './classify';
 import type { NamedPolicy } from './options';
+import type { GuardSlot } from './plan';
 import { RETRY_BUDGET_DEFAULTS, RetryBudget, type RetryBudgetOptions } from './retry-budget';
 import type { ResolvedRetry } from './validate';
 
@@ -46,6 +47,8 @@ export class KeyGuard {
 /** The guards of every key, for one configuration. */
 export class OverloadGuards {
   private readonly guards = new Map<string, KeyGuard>();
+  /** Bumped whenever guards are dropped, so cached references elsewhere are looked up again. */
+  private generation = 0;
 
   /**
    * @param policies - named policies (their `breaker` / `retryBudget` apply when the decorator sets none).
@@ -55,6 +58,20 @@ export class OverloadGuards {
     private readonly policies: ReadonlyMap<string, NamedPolicy>,
     private readonly now: () => number,
   ) {}
+
+  /**
+   * The key's guard through a per-method cache slot: no map lookup per call while the guards are kept.
+   * @param slot - the method's (or its key plan's) cache slot.
+   * @param retry - the method's retry options (used when the guard is created).
+   * @param key - the call's key.
+   */
+  cached(slot: GuardSlot, retry: ResolvedRetry, key: string): KeyGuard {
+    if (slot.generation === this.generation) return slot.value as KeyGuard;
+    const guard = this.forKey(retry, key);
+    slot.value = guard;
+    slot.generation = this.generation;
+    return guard;
+  }
 
   /** The key's guard, created on first use from the first caller's options. */
   forKey(retry: ResolvedRetry, key: string): KeyGuard {
@@ -74,7 +91,10 @@ export class OverloadGuards {
               this.now(),
             ),
       );
-      if (this.guards.size >= MAX_GUARDS) this.guards.clear();
+      if (this.guards.size >= MAX_GUARDS) {
+        this.guards.clear();
+        this.generation++;
+      }
       this.guards.set(key, guard);
     }
     return guard;

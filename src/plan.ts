@@ -10,7 +10,7 @@ import type { AcquireBounds } from './limiter';
 import type { MethodHandle } from './method-handle';
 import { getPolicyMetadata } from './metadata';
 import { DEFAULTS, type NamedPolicy } from './options';
-import type { LimitSpec } from './store';
+import type { DemandPart, LimitSpec } from './store';
 import type { ResolvedKey, ResolvedRateLimit, ResolvedRetry, ResolvedTokenBudget } from './validate';
 
 /** Longest key accepted from a key function (keys are bounded: they become map keys and Redis keys). */
@@ -26,6 +26,21 @@ export interface KeyPlan {
   readonly specs: readonly LimitSpec[];
   /** Queue/reject and bounds. */
   readonly bounds: AcquireBounds;
+  /** The demand of a call that estimates 0 tokens (shared: no allocation per call). */
+  readonly requestOnly: readonly DemandPart[];
+  /**
+   * The smallest per-minute or daily token limit over the specs: a larger estimate can never be served (one
+   * comparison per call instead of a loop).
+   */
+  readonly largestServable: number;
+  /** The overload guard of this key, cached (see {@link GuardSlot}). */
+  readonly guard: GuardSlot;
+}
+
+/** A cached overload guard, valid while the guards' generation is unchanged (they are dropped when too many). */
+export interface GuardSlot {
+  value: unknown;
+  generation: number;
 }
 
 /** Everything the interceptor needs for one method. */
@@ -37,6 +52,12 @@ export interface CompiledPlan {
   readonly budget: ResolvedTokenBudget | undefined;
   /** Key plans by resolved key string. */
   readonly keyPlans: Map<string, KeyPlan>;
+  /** True when every key is a fixed string: the one key plan is kept in {@link CompiledPlan.fixedKeyPlan}. */
+  readonly fixedKeys: boolean;
+  /** The key plan of a method with fixed keys, once built. */
+  fixedKeyPlan: KeyPlan | undefined;
+  /** The overload guard of a method without limits (its key is `Class.method`). */
+  readonly guard: GuardSlot;
 }
 
 /** Compiles a method's metadata against a configuration. */
@@ -49,6 +70,9 @@ export function compilePlan(handle: MethodHandle): CompiledPlan {
     rate: meta.rateLimit,
     budget: meta.tokenBudget,
     keyPlans: new Map(),
+    fixedKeys: typeof meta.rateLimit?.key !== 'function' && typeof meta.tokenBudget?.key !== 'function',
+    fixedKeyPlan: undefined,
+    guard: { value: undefined, generation: -1 },
   };
 }
 
@@ -84,6 +108,8 @@ export function buildKeyPlan(
   }
   const key = (rateKey ?? budgetKey)!;
   const policy = ratePolicy ?? (budgetKey === undefined ? undefined : config.policies.get(budgetKey));
+  let largestServable = Infinity;
+  for (const s of specs) largestServable = Math.min(largestServable, s.tokensPerMinute ?? Infinity, s.tokensPerDay ?? Infinity);
   return {
     queueKey: budgetKey === undefined || budgetKey === rateKey || rateKey === undefined ? key : `${rateKey}\u0000${budgetKey}`,
     key,
@@ -93,6 +119,9 @@ export function buildKeyPlan(
       maxWaitMs: rate?.maxWaitMs ?? policy?.maxWaitMs ?? DEFAULTS.maxWaitMs,
       maxQueue: rate?.maxQueue ?? policy?.maxQueue ?? DEFAULTS.maxQueue,
     },
+    requestOnly: specs.map((s) => ({ spec: s, requests: 1, tokens: 0 })),
+    largestServable,
+    guard: { value: undefined, generation: -1 },
   };
 }
 

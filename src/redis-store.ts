@@ -227,11 +227,11 @@ export class RedisStore implements LimiterStore {
   }
 
   /** @inheritDoc */
-  async settle(spec: LimitSpec, deltaTokens: number, now: number): Promise<void> {
-    if (deltaTokens === 0 || !Number.isFinite(deltaTokens)) return;
+  async settle(spec: LimitSpec, deltaTokens: number, now: number, deltaRequests = 0): Promise<void> {
+    if (!Number.isFinite(deltaTokens) || !Number.isFinite(deltaRequests) || (deltaTokens === 0 && deltaRequests === 0)) return;
     const entry = this.entry(spec);
-    const reply = await this.run(COMMANDS.settle, [entry.name, String(deltaTokens), ...entry.args]);
-    if (reply === FAILED && this.onStoreError === 'local') this.local.store.settle(this.local.spec(spec), deltaTokens, now);
+    const reply = await this.run(COMMANDS.settle, [entry.name, String(deltaTokens), ...entry.args, String(deltaRequests)]);
+    if (reply === FAILED && this.onStoreError === 'local') this.local.store.settle(this.local.spec(spec), deltaTokens, now, deltaRequests);
   }
 
   /** @inheritDoc */

@@ -19,6 +19,9 @@ export function resultHeaders(result: unknown): HeadersLike | undefined {
     const headers = (response as { headers?: unknown }).headers;
     if (isHeadersLike(headers)) return headers;
   }
-  if (ResponseClass !== undefined && result instanceof ResponseClass) return result.headers;
+  // A fetch Response has `headers`; checking the property first keeps plain results off the prototype walk.
+  if (ResponseClass !== undefined && (result as { headers?: unknown }).headers !== undefined && result instanceof ResponseClass) {
+    return result.headers;
+  }
   return undefined;
 }

@@ -71,8 +71,13 @@ export interface LimiterStore {
    * {@link DAY_BUDGET_SPENT}.
    */
   acquire(parts: readonly DemandPart[], now: number): number | Promise<number>;
-  /** Charges (`delta > 0`) or refunds (`delta < 0`) tokens after the real usage is known. */
-  settle(spec: LimitSpec, deltaTokens: number, now: number): void | Promise<void>;
+  /**
+   * Charges (`delta > 0`) or refunds (`delta < 0`) tokens after the real usage is known, never above the
+   * bucket's capacity; the day's usage moves with the tokens (never below 0).
+   * @param deltaRequests - requests to give back as well (negative; omitted: 0): an attempt whose method threw
+   * before sending anything returns its whole take.
+   */
+  settle(spec: LimitSpec, deltaTokens: number, now: number, deltaRequests?: number): void | Promise<void>;
   /** Pauses every acquire on the key until `untilMs` (a 429's wait hint); later deadlines win. */
   cooldown(spec: LimitSpec, untilMs: number, now: number): void | Promise<void>;
   /** Adopts the provider's view: learns missing limits, lowers local levels to the reported remaining. */

@@ -113,6 +113,21 @@ describeRedis('RedisStore against a real redis-server', 'any', () => {
     expect(view.dayUsed).toBe(80);
   });
 
+  it('gives back a request and its tokens (an attempt that never left), capped at the capacity', async () => {
+    const s = spec('give-back', { requestsPerMinute: 6, requestBurst: 1, tokensPerMinute: 600, tokenBurst: 100 }); // 1 request per 10 s
+    await fill(s);
+    expect(await store.acquire([part(s, 1, 60)], 0)).toBe(0);
+    expect(await store.acquire([part(s, 1, 60)], 0)).toBeGreaterThan(9000); // the request bucket is empty
+    await store.settle(s, -60, 0, -1);
+    const view = (await store.view(s, 0))!;
+    expect(view.requests).toBe(1); // back, and no higher than the capacity
+    expect(view.tokens).toBeGreaterThan(99.9);
+    expect(view.dayUsed).toBe(0);
+    expect(await store.acquire([part(s, 1, 60)], 0)).toBe(0);
+    await store.settle(s, 0, 0, -5); // a request refund alone, over the capacity
+    expect((await store.view(s, 0))!.requests).toBe(1);
+  });
+
   it('is all-or-nothing across two keys', async () => {
     const a = spec('key-a', { requestsPerMinute: 600, requestBurst: 3 });
     const b = spec('key-b', { requestsPerMinute: 60, requestBurst: 1 });

@@ -172,3 +172,45 @@ describe('cancellation while queued', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('odd method shapes and capacity', () => {
+  class Shapes {
+    sent = 0;
+    @AdaptiveRetry({ maxRetries: 0 })
+    @RateLimited({ key: 'shapes', requestsPerMinute: 60 })
+    @TokenBudget({ key: 'shapes', tokensPerMinute: 6000, estimate: () => 50 })
+    call(shape: 'sync-throw' | 'value' | 'promise'): Promise<string> {
+      if (shape === 'sync-throw') throw new TypeError('bad input, nothing sent');
+      this.sent++;
+      return (shape === 'value' ? 'plain' : Promise.resolve('ok')) as Promise<string>;
+    }
+  }
+  const levels = () => store.view(specFor('shapes', 60, 6000), clock.now())!;
+
+  it('gives back the request and tokens of a method that throws synchronously (nothing was sent)', async () => {
+    const service = new Shapes();
+    const failed = service.call('sync-throw').catch((e: unknown) => e);
+    await clock.advance(500); // a new key starts with 1 request and 0 tokens; 50 tokens take 0.5 s at 100/s
+    expect(await failed).toBeInstanceOf(TypeError);
+    expect(levels().requests).toBeCloseTo(1, 6); // given back (without it: 0)
+    expect(levels().tokens).toBeCloseTo(50, 6);
+    expect(levels().dayUsed).toBe(0);
+    // so the next call goes at once, instead of waiting a second for the request bucket
+    let done = false;
+    const next = service.call('promise').then(() => (done = true));
+    await clock.advance(0);
+    expect(done).toBe(true);
+    await next;
+    expect(service.sent).toBe(1);
+  });
+
+  it('keeps the take of a method that returned (a plain value counts as sent)', async () => {
+    const service = new Shapes();
+    const plain = service.call('value');
+    await clock.advance(500);
+    await expect(plain).resolves.toBe('plain');
+    expect(levels().requests).toBeCloseTo(0, 6);
+    expect(levels().tokens).toBeCloseTo(0, 6);
+    expect(levels().dayUsed).toBe(50);
+  });
+});

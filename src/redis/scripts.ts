@@ -404,23 +404,34 @@ return results
 `;
 
 /**
- * settle: `KEYS[1]` the state key; `ARGV` = delta tokens, then the spec. Charges (`delta > 0`) or refunds tokens
- * (never above the capacity) and corrects the day's usage (never below 0).
+ * settle: `KEYS[1]` the state key; `ARGV` = delta tokens, the spec, then delta requests (optional, default 0).
+ * Charges (`delta > 0`) or refunds tokens and requests (never above the capacity) and corrects the day's usage
+ * (never below 0).
  */
 export const SETTLE_LUA = `${PRELUDE}
 local delta = tonumber(ARGV[1])
-if delta == 0 then return 0 end
+local dr = num(ARGV[${SPEC_ARGS} + 2]) or 0
+if delta == 0 and dr == 0 then return 0 end
 local sp = spec(1)
 local st = load(KEYS[1], sp)
+if dr ~= 0 then
+  local rpm = rpmOf(sp, st)
+  if rpm then
+    local level, cap = requestsNow(sp, st, rpm)
+    level = level - dr
+    if level > cap then level = cap end
+    st.r = level; st.rt = now
+  end
+end
 local tpm = tpmOf(sp, st)
-if tpm then
+if delta ~= 0 and tpm then
   local level, cap = tokensNow(sp, st, tpm)
   level = level - delta
   if level > cap then level = cap end
   st.t = level; st.tt = now
 end
 rollDay(st)
-st.du = math.max(0, st.du + delta)
+if delta ~= 0 then st.du = math.max(0, st.du + delta) end
 needTtl(sp, st)
 save(st)
 return 0

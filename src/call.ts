@@ -1,0 +1,65 @@
+/**
+ * The state of one call of a decorated method, shared by its attempts. The interceptor keeps everything a call
+ * needs across its `await`s in this one object, so suspending and resuming the call's async function saves
+ * and restores almost nothing.
+ * @packageDocumentation
+ */
+
+import type { BackoffState } from './backoff';
+import type { AttemptContext } from './context';
+import type { KeyGuard } from './overload-guard';
+import type { CompiledPlan, KeyPlan } from './plan';
+import type { DemandPart } from './store';
+
+/** The limits one call takes: resolved once per call, used by every attempt. */
+export class CallLimits {
+  /**
+   * @param plan - the key plan of the call's keys.
+   * @param parts - what each attempt takes from each key.
+   * @param estimate - estimated tokens (0 without `@TokenBudget`).
+   */
+  constructor(
+    readonly plan: KeyPlan,
+    readonly parts: readonly DemandPart[],
+    readonly estimate: number,
+  ) {}
+}
+
+/** One call in flight (internal to the interceptor). */
+export class Call {
+  /** Current attempt, 1-based. */
+  attempt = 1;
+  /** The clock's time at the start of the current attempt (after any wait for capacity). */
+  now = 0;
+  /** The backoff sequence, once a retry has been scheduled. */
+  backoff: BackoffState | undefined = undefined;
+  /** The last attempt's error. */
+  lastError: unknown = undefined;
+  /** The current attempt is the half-open breaker's probe. */
+  probe = false;
+  /** The current attempt's outcome reached the breaker. */
+  recorded = false;
+  /** The current attempt's context (what `currentCall()` returns inside the method). */
+  context: AttemptContext | undefined = undefined;
+
+  /**
+   * @param plan - the method's compiled plan.
+   * @param thisArg - the instance the method runs on.
+   * @param args - the call's arguments.
+   * @param signal - the caller's abort signal, if any.
+   * @param limits - the call's limits, when it is rate-limited or budgeted.
+   * @param key - the call's key (its limit key, else `Class.method`).
+   * @param guard - the key's overload breaker and retry budget, when the method retries.
+   * @param deadline - when the whole call must end (epoch ms; `Infinity` without `deadlineMs`).
+   */
+  constructor(
+    readonly plan: CompiledPlan,
+    readonly thisArg: unknown,
+    readonly args: unknown[],
+    readonly signal: AbortSignal | undefined,
+    readonly limits: CallLimits | undefined,
+    readonly key: string,
+    readonly guard: KeyGuard | undefined,
+    public deadline: number,
+  ) {}
+}
