@@ -89,8 +89,9 @@ async function overheadPart(args: BenchArgs, report: Report): Promise<void> {
   console.log(
     `\nTarget (our full stack ≤ rate-limiter-flexible's consume): sequential ${t.sequentialRatio.toFixed(2)}, ` +
       `concurrent ${t.concurrentRatio.toFixed(2)} → ${t.met ? 'met' : 'NOT met'}. ` +
-      `With AsyncLocalStorage active for both: ${t.sameConditions.sequentialRatio.toFixed(2)} / ${t.sameConditions.concurrentRatio.toFixed(2)}. ` +
-      `AsyncLocalStorage adds ${t.asyncLocalStorageTaxNs.sequential.toFixed(0)} ns to every other awaited call in the process.`,
+      `Measured side by side in phase 2: ${t.samePhase.sequentialRatio.toFixed(2)} / ${t.samePhase.concurrentRatio.toFixed(2)}. ` +
+      `With asyncContext: true (AsyncLocalStorage active for both): ${t.asyncContext.sequentialRatio.toFixed(2)} / ${t.asyncContext.concurrentRatio.toFixed(2)}; ` +
+      `AsyncLocalStorage then adds ${t.asyncLocalStorageTaxNs.sequential.toFixed(0)} ns to every other awaited call in the process.`,
   );
   report.overhead = result;
   heading('2b. CPU profile of our hot path (V8 sampling profiler, 100 µs)');

@@ -48,8 +48,11 @@ type Call = () => Promise<unknown>;
 /** One contender's figures (ns per call). */
 export interface OverheadRow {
   readonly contender: string;
-  /** 1: measured before anything of ours ran; 2: after (AsyncLocalStorage active in the process). */
-  readonly phase: 1 | 2;
+  /**
+   * 1: before anything of ours ran; 2: our stacks with the default configuration (call context synchronous,
+   * no AsyncLocalStorage); 3: after `asyncContext: true` (AsyncLocalStorage active in the process).
+   */
+  readonly phase: 1 | 2 | 3;
   /** Median round, ns per call, sequential awaits. */
   readonly sequentialNs: number;
   /** Minus the phase-1 bare call. */
@@ -73,8 +76,10 @@ export interface OverheadResult {
     readonly concurrentRatio: number;
     /** Both ratios ≤ 1. */
     readonly met: boolean;
-    /** Both measured with AsyncLocalStorage active, each against the phase-2 bare call. */
-    readonly sameConditions: { readonly sequentialRatio: number; readonly concurrentRatio: number };
+    /** Ours and rate-limiter-flexible's both measured in phase 2, side by side, each against that phase's bare call. */
+    readonly samePhase: { readonly sequentialRatio: number; readonly concurrentRatio: number };
+    /** Both measured with AsyncLocalStorage active (phase 3), each against the phase-3 bare call. */
+    readonly asyncContext: { readonly sequentialRatio: number; readonly concurrentRatio: number };
     /** What AsyncLocalStorage being on adds to a bare async call elsewhere in the process, ns. */
     readonly asyncLocalStorageTaxNs: { readonly sequential: number; readonly concurrent: number };
   };
@@ -89,9 +94,12 @@ async function bare(): Promise<unknown> {
   return RESULT;
 }
 
-/** Our contenders: the full stack and two partial stacks (to see where the cost is). */
-function ourContenders(): Record<string, Call> {
-  configureResilience(container, { policies: { [KEY]: HUGE } });
+/**
+ * Our contenders: the full stack and two partial stacks (to see where the cost is).
+ * @param asyncContext - switch AsyncLocalStorage on (`configureResilience({ asyncContext: true })`).
+ */
+function ourContenders(asyncContext = false): Record<string, Call> {
+  configureResilience(container, { policies: { [KEY]: HUGE }, asyncContext });
   class Service {
     @AdaptiveRetry({ maxRetries: 3 })
     @RateLimited({ key: KEY })
@@ -123,7 +131,8 @@ export const OUR_FULL_STACK = 'llm-resilience: all three decorators';
 /** Row label of the reference. */
 export const RLF_CONSUME = 'rate-limiter-flexible: RateLimiterMemory.consume';
 const BARE = 'bare async call';
-const ALS = ' [AsyncLocalStorage active]';
+const PHASE2 = ' [beside ours]';
+const ALS = ' [asyncContext: true, AsyncLocalStorage active]';
 
 async function peerContenders(): Promise<Record<string, Call>> {
   const policy = retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff() });
@@ -182,21 +191,26 @@ async function measureGroup(calls: Record<string, Call>, sizes: OverheadSizes): 
 }
 
 /**
- * Runs the part in two phases in one process. Phase 1, before anything of ours has run: the bare call and the
- * peers. Phase 2, after our first call has switched `AsyncLocalStorage` on (Node 20 then runs promise hooks for
- * every promise in the process, ours or not): our stacks, and the bare call and rate-limiter-flexible again.
- * Our overhead is taken against the phase-1 bare call, so the AsyncLocalStorage cost counts against us.
+ * Runs the part in three phases in one process. Phase 1, before anything of ours has run: the bare call and
+ * the peers. Phase 2: our stacks with the default configuration, beside the bare call and rate-limiter-flexible
+ * again. Phase 3, after `asyncContext: true` has switched AsyncLocalStorage on (Node 20 then runs promise hooks
+ * for every promise in the process, ours or not): our stacks, the bare call and rate-limiter-flexible again.
+ * The target compares our phase-2 overhead (against the phase-1 bare call) with rate-limiter-flexible's in
+ * phase 1.
  */
 export async function runOverhead(sizes: OverheadSizes): Promise<OverheadResult> {
   const peers = await peerContenders();
+  const rlf = peers[RLF_CONSUME]!;
   const clean = await measureGroup({ [BARE]: bare, ...peers }, sizes);
   const ours = ourContenders();
-  const active = await measureGroup({ [BARE + ALS]: bare, ...ours, [RLF_CONSUME + ALS]: peers[RLF_CONSUME]! }, sizes);
+  const beside = await measureGroup({ [BARE + PHASE2]: bare, ...ours, [RLF_CONSUME + PHASE2]: rlf }, sizes);
+  const oursAls = Object.fromEntries(Object.entries(ourContenders(true)).map(([name, call]) => [name + ALS, call]));
+  const active = await measureGroup({ [BARE + ALS]: bare, ...oursAls, [RLF_CONSUME + ALS]: rlf }, sizes);
   const bareSeq = clean.get(BARE)!.seq;
   const bareConc = clean.get(BARE)!.conc;
   const rlfSeq = clean.get(RLF_CONSUME)!.seq - bareSeq;
   const rlfConc = clean.get(RLF_CONSUME)!.conc - bareConc;
-  const row = (contender: string, ns: { seq: number; conc: number }, phase: 1 | 2): OverheadRow => ({
+  const row = (contender: string, ns: { seq: number; conc: number }, phase: 1 | 2 | 3): OverheadRow => ({
     contender,
     phase,
     sequentialNs: ns.seq,
@@ -208,15 +222,25 @@ export async function runOverhead(sizes: OverheadSizes): Promise<OverheadResult>
   });
   const rows = [
     row(BARE, clean.get(BARE)!, 1),
-    ...Object.keys(ours).map((name) => row(name, active.get(name)!, 2)),
+    ...Object.keys(ours).map((name) => row(name, beside.get(name)!, 2)),
     ...Object.keys(peers).map((name) => row(name, clean.get(name)!, 1)),
-    row(BARE + ALS, active.get(BARE + ALS)!, 2),
-    row(RLF_CONSUME + ALS, active.get(RLF_CONSUME + ALS)!, 2),
+    row(BARE + PHASE2, beside.get(BARE + PHASE2)!, 2),
+    row(RLF_CONSUME + PHASE2, beside.get(RLF_CONSUME + PHASE2)!, 2),
+    ...Object.keys(oursAls).map((name) => row(name, active.get(name)!, 3)),
+    row(BARE + ALS, active.get(BARE + ALS)!, 3),
+    row(RLF_CONSUME + ALS, active.get(RLF_CONSUME + ALS)!, 3),
   ];
   const full = rows.find((r) => r.contender === OUR_FULL_STACK)!;
-  const a = active.get(OUR_FULL_STACK)!;
+  const ratios = (group: Map<string, { seq: number; conc: number }>, suffix: string) => {
+    const ourNs = group.get(OUR_FULL_STACK + suffix)!;
+    const bareNs = group.get(BARE + suffix)!;
+    const rlfNs = group.get(RLF_CONSUME + suffix)!;
+    return {
+      sequentialRatio: (ourNs.seq - bareNs.seq) / (rlfNs.seq - bareNs.seq),
+      concurrentRatio: (ourNs.conc - bareNs.conc) / (rlfNs.conc - bareNs.conc),
+    };
+  };
   const aBare = active.get(BARE + ALS)!;
-  const aRlf = active.get(RLF_CONSUME + ALS)!;
   return {
     sizes,
     rows,
@@ -224,10 +248,8 @@ export async function runOverhead(sizes: OverheadSizes): Promise<OverheadResult>
       sequentialRatio: full.sequentialRatio,
       concurrentRatio: full.concurrentRatio,
       met: full.sequentialRatio <= 1 && full.concurrentRatio <= 1,
-      sameConditions: {
-        sequentialRatio: (a.seq - aBare.seq) / (aRlf.seq - aBare.seq),
-        concurrentRatio: (a.conc - aBare.conc) / (aRlf.conc - aBare.conc),
-      },
+      samePhase: ratios(new Map([...beside].map(([k, v]) => [k === OUR_FULL_STACK ? k + PHASE2 : k, v])), PHASE2),
+      asyncContext: ratios(active, ALS),
       asyncLocalStorageTaxNs: { sequential: aBare.seq - bareSeq, concurrent: aBare.conc - bareConc },
     },
   };

@@ -6,7 +6,7 @@
  */
 
 import type { BackoffState } from './backoff';
-import type { AttemptContext } from './context';
+import { AttemptContext, type AttemptSink, type ContextSource } from './context';
 import type { KeyGuard } from './overload-guard';
 import type { CompiledPlan, KeyPlan } from './plan';
 import type { DemandPart } from './store';
@@ -26,7 +26,7 @@ export class CallLimits {
 }
 
 /** One call in flight (internal to the interceptor). */
-export class Call {
+export class Call implements ContextSource {
   /** Current attempt, 1-based. */
   attempt = 1;
   /** The clock's time at the start of the current attempt (after any wait for capacity). */
@@ -39,10 +39,15 @@ export class Call {
   probe = false;
   /** The current attempt's outcome reached the breaker. */
   recorded = false;
-  /** The current attempt's context (what `currentCall()` returns inside the method). */
+  /** The current attempt's context (what `currentCall()` returns inside the method), once asked for. */
   context: AttemptContext | undefined = undefined;
+  /** The current attempt can be aborted by more than the caller (a timeout or the deadline). */
+  ownSignal = false;
+  /** The current attempt's method threw before returning: nothing was sent, and its take was given back. */
+  unsent = false;
 
   /**
+   * @param sink - where the attempt contexts report headers (the interceptor).
    * @param plan - the method's compiled plan.
    * @param thisArg - the instance the method runs on.
    * @param args - the call's arguments.
@@ -53,6 +58,7 @@ export class Call {
    * @param deadline - when the whole call must end (epoch ms; `Infinity` without `deadlineMs`).
    */
   constructor(
+    readonly sink: AttemptSink,
     readonly plan: CompiledPlan,
     readonly thisArg: unknown,
     readonly args: unknown[],
@@ -62,4 +68,16 @@ export class Call {
     readonly guard: KeyGuard | undefined,
     public deadline: number,
   ) {}
+
+  /** Starts the next attempt's per-attempt state. */
+  resetAttempt(ownSignal: boolean): void {
+    this.context = undefined;
+    this.ownSignal = ownSignal;
+    this.unsent = false;
+  }
+
+  /** @inheritDoc */
+  attemptContext(): AttemptContext {
+    return (this.context ??= new AttemptContext(this.sink, this.limits, this.limits?.plan.key, this.attempt, this.signal, this.ownSignal));
+  }
 }

@@ -34,8 +34,6 @@ export interface AttemptSink {
 export class AttemptContext implements CallContext {
   /** Tokens reported with {@link CallContext.observeUsage}. */
   usage: number | undefined = undefined;
-  /** The method threw before returning: nothing was sent, and the attempt's take was given back. */
-  unsent = false;
   private controller: AbortController | undefined = undefined;
   private abortReason: unknown = undefined;
   private aborted = false;
@@ -87,6 +85,15 @@ export class AttemptContext implements CallContext {
   }
 }
 
+/**
+ * What a running call puts in the context slot: it makes its current attempt's {@link AttemptContext} on
+ * demand, so a method that never asks for its context costs no allocation.
+ */
+export interface ContextSource {
+  /** The current attempt's context (created on first request). */
+  attemptContext(): AttemptContext;
+}
+
 const storage = new AsyncLocalStorage<AttemptContext>();
 
 /**
@@ -96,8 +103,8 @@ const storage = new AsyncLocalStorage<AttemptContext>();
  * (where `create(body, { signal: currentCall()?.signal })` runs).
  */
 let asyncContext = false;
-/** The context of the method running synchronously right now (the cheap path). */
-let syncContext: AttemptContext | undefined;
+/** The call whose method is running synchronously right now (the cheap path). */
+let syncContext: ContextSource | undefined;
 /** Decorated calls between start and settlement, in this process. */
 let callsInFlight = 0;
 
@@ -119,8 +126,9 @@ export function asyncContextEnabled(): boolean {
 /** The context of the decorated call this code runs in, or `undefined` outside one. */
 export function currentCall(): CallContext | undefined {
   if (asyncContext) return storage.getStore();
-  if (syncContext === undefined && callsInFlight > 0) missedContext();
-  return syncContext;
+  if (syncContext !== undefined) return syncContext.attemptContext();
+  if (callsInFlight > 0) missedContext();
+  return undefined;
 }
 
 /**
@@ -151,16 +159,16 @@ function invoke(fn: (...args: unknown[]) => unknown, thisArg: unknown, args: unk
   return fn.apply(thisArg, args);
 }
 
-/** Runs `fn` with `context` as {@link currentCall} (internal). */
+/** Runs `fn` with the source's attempt context as {@link currentCall} (internal). */
 export function runInContext(
-  context: AttemptContext,
+  source: ContextSource,
   fn: (...args: unknown[]) => unknown,
   thisArg: unknown,
   args: unknown[],
 ): unknown {
-  if (asyncContext) return storage.run(context, invoke, fn, thisArg, args);
+  if (asyncContext) return storage.run(source.attemptContext(), invoke, fn, thisArg, args);
   const outer = syncContext;
-  syncContext = context;
+  syncContext = source;
   try {
     return fn.apply(thisArg, args);
   } finally {

@@ -152,7 +152,7 @@ export class Interceptor implements AttemptSink {
     const key = limits?.plan.key ?? plan.where;
     const retry = plan.retry;
     const guard = retry === undefined ? undefined : this.guards.cached(limits?.plan.guard ?? plan.guard, retry, key);
-    return new Call(plan, thisArg, args, signal, limits, key, guard, Infinity);
+    return new Call(this, plan, thisArg, args, signal, limits, key, guard, Infinity);
   }
 
   /**
@@ -189,7 +189,7 @@ export class Interceptor implements AttemptSink {
       if (guard.breaker !== undefined) this.recordBreaker(guard, call.key, false, call.probe, call.now);
       guard.budget?.succeeded();
     }
-    this.succeeded(call.plan, call.limits, call.key, call.context!, result);
+    this.succeeded(call.plan, call.limits, call.key, call, result);
   }
 
   /**
@@ -206,7 +206,7 @@ export class Interceptor implements AttemptSink {
     const retry = call.plan.retry;
     const now = this.config.clock.now();
     const classification = classifyError(error);
-    const hint = this.failed(limits, key, classification, now, args, attempt, call.context?.unsent === true);
+    const hint = this.failed(limits, key, classification, now, args, attempt, call.unsent);
     const fields = this.fields(key, limits, args, attempt, classification, hint);
     if (retry === undefined) {
       this.telemetry.failed(fields, 'no-retry-policy');
@@ -330,18 +330,19 @@ export class Interceptor implements AttemptSink {
       const left = Math.max(1, deadline - call.now);
       if (timeoutMs === undefined || left < timeoutMs) timeoutMs = left;
     }
-    const context = new AttemptContext(this, limits, limits?.plan.key, call.attempt, signal, timeoutMs !== undefined);
-    call.context = context;
+    call.resetAttempt(timeoutMs !== undefined);
     let value: unknown;
     try {
-      value = runInContext(context, plan.original, call.thisArg, call.args);
+      value = runInContext(call, plan.original, call.thisArg, call.args);
     } catch (error) {
       // Thrown before the method returned: nothing was sent, so the request and its tokens go back.
-      context.unsent = true;
+      call.unsent = true;
       if (limits !== undefined) this.giveBack(limits);
       throw error;
     }
     if (!isThenable(value) || (timeoutMs === undefined && signal === undefined)) return value;
+    // The context exists only if the method asked for it (its signal may then be in use): abort that one.
+    const context = call.context;
     return new Promise((resolve, reject) => {
       let timer: unknown;
       let unsubscribe: (() => void) | undefined;
@@ -355,7 +356,7 @@ export class Interceptor implements AttemptSink {
           timer = undefined;
           cleanup();
           const error = new AttemptTimeoutError(ms);
-          context.abort(error);
+          context?.abort(error);
           reject(error);
         }, ms);
       }
@@ -363,7 +364,7 @@ export class Interceptor implements AttemptSink {
         unsubscribe = onAbort(signal, () => {
           unsubscribe = undefined;
           cleanup();
-          context.abort(signal.reason);
+          context?.abort(signal.reason);
           reject(signal.reason);
         });
       }
@@ -381,17 +382,17 @@ export class Interceptor implements AttemptSink {
   }
 
   /** Records a success: provider headers, real usage against the estimate. */
-  private succeeded(plan: CompiledPlan, limits: CallLimits | undefined, key: string, context: AttemptContext, result: unknown): void {
+  private succeeded(plan: CompiledPlan, limits: CallLimits | undefined, key: string, call: Call, result: unknown): void {
     if (limits === undefined) {
-      this.telemetry.succeeded(key, context.attempt, undefined, undefined);
+      this.telemetry.succeeded(key, call.attempt, undefined, undefined);
       return;
     }
     const headers = resultHeaders(result);
     if (headers !== undefined) this.observe(limits, headers);
     let actual = plan.budget?.actual !== undefined ? plan.budget.actual(result) : usageTokens(result);
-    if (actual === undefined || typeof actual !== 'number' || !Number.isFinite(actual) || actual < 0) actual = context.usage;
+    if (actual === undefined || typeof actual !== 'number' || !Number.isFinite(actual) || actual < 0) actual = call.context?.usage;
     if (actual !== undefined && actual !== limits.estimate) this.settle(limits, actual - limits.estimate);
-    this.telemetry.succeeded(key, context.attempt, plan.budget === undefined ? undefined : limits.estimate, actual);
+    this.telemetry.succeeded(key, call.attempt, plan.budget === undefined ? undefined : limits.estimate, actual);
   }
 
   /**
