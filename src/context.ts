@@ -110,7 +110,7 @@ let callsInFlight = 0;
 
 /**
  * Makes {@link currentCall} follow calls across `await`s from now on (AsyncLocalStorage). Switched on by
- * `configureResilience({ asyncContext: true })`, by {@link observingFetch} (an SDK calls fetch after its own
+ * `configureResilience({ asyncContext: true })`, by `observingFetch()` (an SDK calls fetch after its own
  * awaits), and automatically the first time `currentCall()` is asked from inside a call and cannot answer.
  * There is no way back: contexts of calls already running would be lost.
  */
