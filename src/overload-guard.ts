@@ -66,7 +66,7 @@ export class OverloadGuards {
    * @param key - the call's key.
    */
   cached(slot: GuardSlot, retry: ResolvedRetry, key: string): KeyGuard {
-    if (slot.generation === this.generation) return slot.value as KeyGuard;
+    if (slot.generation === this.generation && slot.value !== undefined) return slot.value;
     const guard = this.forKey(retry, key);
     slot.value = guard;
     slot.generation = this.generation;

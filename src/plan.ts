@@ -10,6 +10,7 @@ import type { AcquireBounds } from './limiter';
 import type { MethodHandle } from './method-handle';
 import { getPolicyMetadata } from './metadata';
 import { DEFAULTS, type NamedPolicy } from './options';
+import type { KeyGuard } from './overload-guard';
 import type { DemandPart, LimitSpec } from './store';
 import type { ResolvedKey, ResolvedRateLimit, ResolvedRetry, ResolvedTokenBudget } from './validate';
 
@@ -39,7 +40,9 @@ export interface KeyPlan {
 
 /** A cached overload guard, valid while the guards' generation is unchanged (they are dropped when too many). */
 export interface GuardSlot {
-  value: unknown;
+  /** The guard, once looked up. */
+  value: KeyGuard | undefined;
+  /** The guards' generation it was looked up in (-1: never). */
   generation: number;
 }
 
