@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { countTextTokens } from '../src/tokens/count';
 import { estimateChatTokens } from '../src/tokens/estimate';
+import { seededRandom } from '../src/testing/seeded-random';
 
 interface GptEncodingModule {
   encode(text: string, options?: { disallowedSpecial: Set<string> }): number[];
@@ -29,18 +30,6 @@ type TiktokenCtor = new (ranks: unknown) => TiktokenLike;
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
 // ---------------------------------------------------------------- corpus
-
-/** Deterministic PRNG (mulberry32) so every run sees the same corpus. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)];
@@ -126,7 +115,7 @@ function foreign(r: () => number): string {
 }
 
 function corpus(gen: (r: () => number) => string, seed: number, docs: number): string[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const out: string[] = [];
   for (let i = 0; i < docs; i++) out.push(gen(r));
   return out;
@@ -280,7 +269,7 @@ function main(): void {
 
   // Distinct runs, so gpt-tokenizer's merge cache cannot answer from a previous call.
   console.log('\n# Pathological input: a 4,000-char run of letters, no spaces (o200k), ms per call');
-  const r = rng(9);
+  const r = seededRandom(9);
   const runs: string[] = [];
   for (let i = 0; i < 400; i++) {
     let w = '';

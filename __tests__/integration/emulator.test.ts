@@ -7,6 +7,7 @@ import {
   type EmulatorOptions,
 } from '../../src/testing/emulator';
 import { TokenBucket } from '../../src/testing/emulator/bucket';
+import { seededRandom } from '../../src/testing/seeded-random';
 import { goDuration } from '../../src/testing/emulator/headers';
 
 const GO_DURATION = /^(?:\d+h)?(?:\d+m)?(?:\d+(?:\.\d+)?(?:s|ms))$/;
@@ -20,18 +21,6 @@ function parseGoDuration(text: string): number {
     ms += value * { h: 3_600_000, m: 60_000, s: 1000, ms: 1 }[match[2] as 'h' | 'm' | 's' | 'ms'];
   }
   return ms;
-}
-
-/** Small deterministic PRNG (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Polls `condition` (no fixed sleep) until true or the deadline passes. */
@@ -167,7 +156,7 @@ describe('provider emulator', () => {
 
     it('is deterministic with a seeded random source', async () => {
       const run = async (): Promise<number[]> => {
-        const { client } = await start({ random: seeded(42), latencyMs: [1, 3] });
+        const { client } = await start({ random: seededRandom(42), latencyMs: [1, 3] });
         const out: number[] = [];
         for (let i = 0; i < 5; i++) out.push((await ask(client, 'm', 100)).usage!.completion_tokens);
         return out;
@@ -238,7 +227,7 @@ describe('provider emulator', () => {
       const target = 30;
       let admitted = 0;
       const kinds = new Set<string>();
-      const jitter = seeded(7);
+      const jitter = seededRandom(7);
       const worker = async (): Promise<void> => {
         while (admitted < target) {
           try {
@@ -407,7 +396,7 @@ describe('provider emulator', () => {
       const { emulator, client } = await start({
         requestsPerMinute: 100_000,
         tokensPerMinute: 100_000_000,
-        random: seeded(1),
+        random: seededRandom(1),
         faults: { serverError: 0.3 },
       });
       // 16 workers x 10 sequential calls: 160 draws at p = 0.3 (mean 48, sd 5.8).

@@ -6,3 +6,4 @@
 
 export * from './emulator';
 export { FakeClock, flushPromises } from './fake-clock';
+export { seededRandom } from './seeded-random';
