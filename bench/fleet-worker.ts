@@ -73,7 +73,7 @@ async function prepare(config: FleetWorkerConfig): Promise<Prepared> {
   await warmUpOurs(client);
   if (config.mode === 'redis-store') {
     const RedisStore = loadRedisStore();
-    if (RedisStore === undefined) throw new Error('src/redis-store.ts is missing');
+    if (RedisStore === undefined) throw new Error('src/limits/redis/redis-store.ts is missing');
     const redis = new Redis(config.redisUrl!, { lazyConnect: true });
     await redis.connect();
     const store = new RedisStore({ client: redis, prefix: config.namespace, instances: 4 });

@@ -1,7 +1,7 @@
 /**
  * Part 1b: four processes sharing one quota (one emulator). llm-resilience with the RedisStore vs
  * llm-resilience with only local limits (each process believes it owns the quota, configured or learned) vs
- * Bottleneck's Redis clustering (`datastore: 'ioredis'`) + SDK retries. Needs `src/redis-store.ts` and a
+ * Bottleneck's Redis clustering (`datastore: 'ioredis'`) + SDK retries. Needs `src/limits/redis/redis-store.ts` and a
  * Redis: `REDIS_URL`, or a local `redis-server` started through `__tests__/helpers/redis-server.ts`.
  */
 
@@ -41,7 +41,7 @@ interface RedisTarget {
 
 /** A Redis to use, or the reason there is none. */
 async function findRedis(): Promise<RedisTarget | string> {
-  if (loadRedisStore() === undefined) return 'src/redis-store.ts is not in this checkout';
+  if (loadRedisStore() === undefined) return 'src/limits/redis/redis-store.ts is not in this checkout';
   const url = process.env.REDIS_URL;
   if (url !== undefined && url !== '') return { url, describe: `REDIS_URL ${url}`, stop: async () => undefined };
   const helper = loadRedisHelper();

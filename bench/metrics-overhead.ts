@@ -17,8 +17,8 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { container } from 'tsyringe';
 import { AdaptiveRetry, RateLimited, TokenBudget, configureResilience, currentCall, parseRateLimitHeaders } from '../index';
-import { ResilienceMetrics } from '../src/metrics';
-import { Telemetry } from '../src/telemetry';
+import { ResilienceMetrics } from '../src/observability/metrics';
+import { Telemetry } from '../src/observability/telemetry';
 
 const quick = process.argv.includes('--quick');
 const CALLS_PER_ROUND = quick ? 10_000 : 40_000;

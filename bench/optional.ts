@@ -5,11 +5,11 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LimiterStore } from '../src/store';
+import type { LimiterStore } from '../src/limits/store';
 
 const ROOT = join(__dirname, '..');
 
-/** The constructor of `src/redis-store.ts`'s `RedisStore`, as far as the benchmark needs it. */
+/** The constructor of `src/limits/redis/redis-store.ts`'s `RedisStore`, as far as the benchmark needs it. */
 export type RedisStoreCtor = new (options: { client: unknown; prefix?: string; instances?: number }) => LimiterStore & {
   readonly degraded: boolean;
 };
@@ -28,9 +28,9 @@ function load<T>(relative: string, member?: string): T | undefined {
   return (member === undefined ? module : module[member]) as T | undefined;
 }
 
-/** `RedisStore`, or undefined when `src/redis-store.ts` is absent. */
+/** `RedisStore`, or undefined when `src/limits/redis/redis-store.ts` is absent. */
 export function loadRedisStore(): RedisStoreCtor | undefined {
-  return load<RedisStoreCtor>('src/redis-store', 'RedisStore');
+  return load<RedisStoreCtor>('src/limits/redis/redis-store', 'RedisStore');
 }
 
 /** The Redis test helper, or undefined when absent. */

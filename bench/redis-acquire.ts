@@ -15,8 +15,8 @@ import Redis from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { redisAvailability, startRedisServer } from '../__tests__/helpers/redis-server';
 import { runWorkers, type WorkerConfig, type WorkerResult } from '../__tests__/helpers/redis-worker';
-import { RedisStore } from '../src/redis-store';
-import type { DemandPart, LimitSpec } from '../src/store';
+import { RedisStore } from '../src/limits/redis/redis-store';
+import type { DemandPart, LimitSpec } from '../src/limits/store';
 
 interface Options {
   readonly ops: number;

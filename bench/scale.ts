@@ -13,7 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { container } from 'tsyringe';
 import { AdaptiveRetry, RateLimited, TokenBudget } from '../decorators';
 import { activeInterceptor, configureResilience, MemoryStore, systemClock, type DemandPart, type LimitSpec } from '../src';
-import { Limiter, type AcquireBounds } from '../src/limiter';
+import { Limiter, type AcquireBounds } from '../src/limits/limiter';
 import { median, nowNs } from './measure';
 import { fixed, int, textTable, type Column } from './table';
 

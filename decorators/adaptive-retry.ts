@@ -1,6 +1,6 @@
-import { applyPolicy } from '../src/method-wrapper';
-import type { AdaptiveRetryOptions } from '../src/options';
-import { resolveRetry } from '../src/validate';
+import { applyPolicy } from '../src/policy/method-wrapper';
+import type { AdaptiveRetryOptions } from '../src/policy/options';
+import { resolveRetry } from '../src/policy/validate';
 import type { AsyncMethodDecorator } from './types';
 
 /**

@@ -1,6 +1,6 @@
-import { applyPolicy } from '../src/method-wrapper';
-import type { RateLimitedOptions } from '../src/options';
-import { resolveRateLimit } from '../src/validate';
+import { applyPolicy } from '../src/policy/method-wrapper';
+import type { RateLimitedOptions } from '../src/policy/options';
+import { resolveRateLimit } from '../src/policy/validate';
 import type { AsyncMethodDecorator } from './types';
 
 /**

@@ -1,6 +1,6 @@
-import { applyPolicy } from '../src/method-wrapper';
-import type { TokenBudgetOptions } from '../src/options';
-import { resolveTokenBudget } from '../src/validate';
+import { applyPolicy } from '../src/policy/method-wrapper';
+import type { TokenBudgetOptions } from '../src/policy/options';
+import { resolveTokenBudget } from '../src/policy/validate';
 import type { AsyncMethodDecorator } from './types';
 
 /**

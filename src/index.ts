@@ -3,17 +3,17 @@
  * @packageDocumentation
  */
 
-export { JITTER_KINDS, initialBackoff, jitterAboveHint, nextBackoff } from './backoff';
-export type { BackoffOptions, BackoffState, JitterKind } from './backoff';
-export { classifyError, errorFacts } from './classify';
-export type { Classification, ErrorFacts, NoRetryReason, RetryReason } from './classify';
+export { JITTER_KINDS, initialBackoff, jitterAboveHint, nextBackoff } from './retry/backoff';
+export type { BackoffOptions, BackoffState, JitterKind } from './retry/backoff';
+export { classifyError, errorFacts } from './providers/classify';
+export type { Classification, ErrorFacts, NoRetryReason, RetryReason } from './providers/classify';
 export { systemClock } from './clock';
 export type { Clock, RandomSource, TimerHandle } from './clock';
-export { activeInterceptor, configureResilience } from './config';
-export type { ResilienceOptions, ResolvedConfig } from './config';
-export { currentCall } from './context';
-export type { CallContext } from './context';
-export { ResilienceTokens } from './di';
+export { activeInterceptor, configureResilience } from './runtime/configure';
+export type { ResilienceOptions, ResolvedConfig } from './runtime/configure';
+export { currentCall } from './runtime/context';
+export type { CallContext } from './runtime/context';
+export { ResilienceTokens } from './runtime/di-tokens';
 export {
   AttemptTimeoutError,
   CircuitOpenError,
@@ -25,31 +25,31 @@ export {
   TokenBudgetExceededError,
 } from './errors';
 export type { RetryStopReason } from './errors';
-export { readHeader } from './headers';
-export type { HeaderValue, HeadersLike } from './headers';
-export { Interceptor } from './interceptor';
-export { REDACT_PATHS } from './log-redaction';
-export { LOW_CAPACITY_DEFAULTS } from './low-capacity';
-export type { CapacityResource, LowCapacityEvent, LowCapacityOptions } from './low-capacity';
-export { MemoryStore } from './memory-store';
-export type { MemoryStoreOptions } from './memory-store';
-export { POLICY_METADATA_KEY, getPolicyMetadata } from './metadata';
-export { DEFAULT_METRICS_PREFIX, MAX_METRIC_KEYS, OVERFLOW_KEY, WAIT_BUCKETS_SECONDS } from './metrics';
-export type { MetricsOptions, MetricsRegistry } from './metrics';
-export type { PolicyMetadata } from './metadata';
-export { DEFAULTS } from './options';
-export type { AdaptiveRetryOptions, KeySource, NamedPolicy, OnLimit, RateLimitedOptions, TokenBudgetOptions } from './options';
-export { observingFetch } from './observing-fetch';
-export type { FetchLike } from './observing-fetch';
-export { RedisStore, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_POLL_JITTER_MS, DEFAULT_RECOVERY_INTERVAL_MS } from './redis-store';
-export type { RedisStoreClient, RedisStoreLogger, RedisStoreOptions, StoreErrorMode } from './redis-store';
-export { parseRateLimitHeaders } from './rate-limit-headers';
-export type { RateLimitSnapshot, ResourceSnapshot } from './rate-limit-headers';
-export { DAY_BUDGET_SPENT, LEARNING_REQUESTS_PER_MINUTE } from './store';
-export type { DemandPart, KeyView, LimitSpec, LimiterStore } from './store';
-export { Telemetry } from './telemetry';
-export type { AttemptFields, CallFields, TelemetryConfig } from './telemetry';
+export { readHeader } from './providers/headers';
+export type { HeaderValue, HeadersLike } from './providers/headers';
+export { Interceptor } from './runtime/interceptor';
+export { REDACT_PATHS } from './observability/log-redaction';
+export { LOW_CAPACITY_DEFAULTS } from './observability/low-capacity';
+export type { CapacityResource, LowCapacityEvent, LowCapacityOptions } from './observability/low-capacity';
+export { MemoryStore } from './limits/memory-store';
+export type { MemoryStoreOptions } from './limits/memory-store';
+export { POLICY_METADATA_KEY, getPolicyMetadata } from './policy/metadata';
+export { DEFAULT_METRICS_PREFIX, MAX_METRIC_KEYS, OVERFLOW_KEY, WAIT_BUCKETS_SECONDS } from './observability/metrics';
+export type { MetricsOptions, MetricsRegistry } from './observability/metrics';
+export type { PolicyMetadata } from './policy/metadata';
+export { DEFAULTS } from './policy/options';
+export type { AdaptiveRetryOptions, KeySource, NamedPolicy, OnLimit, RateLimitedOptions, TokenBudgetOptions } from './policy/options';
+export { observingFetch } from './runtime/observing-fetch';
+export type { FetchLike } from './runtime/observing-fetch';
+export { RedisStore, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_POLL_JITTER_MS, DEFAULT_RECOVERY_INTERVAL_MS } from './limits/redis/redis-store';
+export type { RedisStoreClient, RedisStoreLogger, RedisStoreOptions, StoreErrorMode } from './limits/redis/redis-store';
+export { parseRateLimitHeaders } from './providers/rate-limit-headers';
+export type { RateLimitSnapshot, ResourceSnapshot } from './providers/rate-limit-headers';
+export { DAY_BUDGET_SPENT, LEARNING_REQUESTS_PER_MINUTE } from './limits/store';
+export type { DemandPart, KeyView, LimitSpec, LimiterStore } from './limits/store';
+export { Telemetry } from './observability/telemetry';
+export type { AttemptFields, CallFields, TelemetryConfig } from './observability/telemetry';
 export { countTextTokens, estimateChatTokens, usageTokens } from './tokens';
 export type { ChatRequestLike } from './tokens';
-export { parseGoDuration, parseResetTimestamp, parseRetryAfter, serverWaitHint } from './wait-hints';
-export type { WaitHint, WaitHintSource } from './wait-hints';
+export { parseGoDuration, parseResetTimestamp, parseRetryAfter, serverWaitHint } from './providers/wait-hints';
+export type { WaitHint, WaitHintSource } from './providers/wait-hints';

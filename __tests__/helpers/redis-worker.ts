@@ -12,7 +12,7 @@ import Redis from 'ioredis';
 import OpenAI from 'openai';
 import { container } from 'tsyringe';
 import { AdaptiveRetry, RateLimited, TokenBudget, configureResilience } from '../../index';
-import { RedisStore } from '../../src/redis-store';
+import { RedisStore } from '../../src/limits/redis/redis-store';
 
 /** What one worker does. */
 export interface WorkerConfig {

@@ -1,7 +1,7 @@
 import { Cluster } from 'ioredis';
 import { PolicyConfigError } from '../../src/errors';
-import { RedisStore } from '../../src/redis-store';
-import type { DemandPart, LimitSpec } from '../../src/store';
+import { RedisStore } from '../../src/limits/redis/redis-store';
+import type { DemandPart, LimitSpec } from '../../src/limits/store';
 import { describeRedis, startRedisCluster, type RedisClusterHandle } from '../helpers/redis-server';
 
 function spec(key: string, over: Partial<LimitSpec> = {}): LimitSpec {

@@ -3,8 +3,8 @@ import Redis from 'ioredis';
 import { container } from 'tsyringe';
 import { RateLimited, configureResilience } from '../../index';
 import { StoreUnavailableError } from '../../src/errors';
-import { RedisStore, type RedisStoreOptions } from '../../src/redis-store';
-import type { DemandPart, LimitSpec } from '../../src/store';
+import { RedisStore, type RedisStoreOptions } from '../../src/limits/redis/redis-store';
+import type { DemandPart, LimitSpec } from '../../src/limits/store';
 import { describeRedis, startRedis, startTcpProxy, type RedisServerHandle, type TcpProxy } from '../helpers/redis-server';
 
 function spec(key: string, over: Partial<LimitSpec> = {}): LimitSpec {

@@ -3,10 +3,10 @@ import Redis from 'ioredis';
 import OpenAI from 'openai';
 import { container } from 'tsyringe';
 import { RateLimited, TokenBudget, configureResilience } from '../../index';
-import { MemoryStore } from '../../src/memory-store';
-import { RedisStore } from '../../src/redis-store';
-import { escapeKeyPart, hashKeyName } from '../../src/redis/keys';
-import { DAY_BUDGET_SPENT, type DemandPart, type LimitSpec } from '../../src/store';
+import { MemoryStore } from '../../src/limits/memory-store';
+import { RedisStore } from '../../src/limits/redis/redis-store';
+import { escapeKeyPart, hashKeyName } from '../../src/limits/redis/keys';
+import { DAY_BUDGET_SPENT, type DemandPart, type LimitSpec } from '../../src/limits/store';
 import { idealSeconds, startEmulator } from '../../src/testing/emulator';
 import { describeRedis, startRedis, type RedisServerHandle } from '../helpers/redis-server';
 

@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 
 type Library = typeof import('../../index');
-type ContextModule = typeof import('../../src/context');
+type ContextModule = typeof import('../../src/runtime/context');
 
 /** A fresh copy of the library (decorators, runtime, context switch) and tsyringe's container for it. */
 function freshLibrary(): { lib: Library; context: ContextModule; container: import('tsyringe').DependencyContainer } {
@@ -14,7 +14,7 @@ function freshLibrary(): { lib: Library; context: ContextModule; container: impo
   jest.isolateModules(() => {
     loaded = {
       lib: require('../../index') as Library,
-      context: require('../../src/context') as ContextModule,
+      context: require('../../src/runtime/context') as ContextModule,
       container: (require('tsyringe') as typeof import('tsyringe')).container,
     };
   });

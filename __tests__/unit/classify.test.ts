@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { AttemptTimeoutError, RetryExhaustedError } from '../../src/errors';
-import { classifyError, errorFacts } from '../../src/classify';
-import { readHeader } from '../../src/headers';
-import { serverWaitHint } from '../../src/wait-hints';
+import { classifyError, errorFacts } from '../../src/providers/classify';
+import { readHeader } from '../../src/providers/headers';
+import { serverWaitHint } from '../../src/providers/wait-hints';
 
 const openAiGenerate = (status: number, body: object | undefined, headers: Record<string, string> = {}) =>
   OpenAI.APIError.generate(status, body, undefined, new Headers(headers));

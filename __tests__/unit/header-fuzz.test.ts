@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { classifyError, errorFacts } from '../../src/classify';
-import { readHeader, type HeaderValue, type HeadersLike } from '../../src/headers';
-import { parseRateLimitHeaders, type ResourceSnapshot } from '../../src/rate-limit-headers';
+import { classifyError, errorFacts } from '../../src/providers/classify';
+import { readHeader, type HeaderValue, type HeadersLike } from '../../src/providers/headers';
+import { parseRateLimitHeaders, type ResourceSnapshot } from '../../src/providers/rate-limit-headers';
 import {
   parseGoDuration,
   parseHeaderNumber,
@@ -9,7 +9,7 @@ import {
   parseResetTimestamp,
   parseRetryAfter,
   serverWaitHint,
-} from '../../src/wait-hints';
+} from '../../src/providers/wait-hints';
 
 const MAX_MS = 1e12;
 const RUNS = { numRuns: 500 };

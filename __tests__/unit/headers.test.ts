@@ -1,4 +1,4 @@
-import { isHeadersLike, readHeader, type HeadersLike } from '../../src/headers';
+import { isHeadersLike, readHeader, type HeadersLike } from '../../src/providers/headers';
 
 describe('readHeader', () => {
   it('reads a fetch Headers object case-insensitively', () => {

@@ -1,9 +1,9 @@
 import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
-import { Limiter, type AcquireBounds } from '../../src/limiter';
-import { MemoryStore } from '../../src/memory-store';
+import { Limiter, type AcquireBounds } from '../../src/limits/limiter';
+import { MemoryStore } from '../../src/limits/memory-store';
 import { RateLimitExceededError, TokenBudgetExceededError } from '../../src/errors';
-import type { DemandPart, LimitSpec } from '../../src/store';
+import type { DemandPart, LimitSpec } from '../../src/limits/store';
 import { FakeClock } from '../../src/testing/fake-clock';
 
 function spec(overrides: Partial<LimitSpec> = {}): LimitSpec {

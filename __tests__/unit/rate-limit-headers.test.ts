@@ -1,4 +1,4 @@
-import { parseRateLimitHeaders } from '../../src/rate-limit-headers';
+import { parseRateLimitHeaders } from '../../src/providers/rate-limit-headers';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 

@@ -1,5 +1,5 @@
-import { Breaker, BREAKER_DEFAULTS } from '../../src/breaker';
-import { RetryBudget } from '../../src/retry-budget';
+import { Breaker, BREAKER_DEFAULTS } from '../../src/retry/breaker';
+import { RetryBudget } from '../../src/retry/retry-budget';
 
 describe('RetryBudget', () => {
   it('allows the saved-up retries, then only what successes and the per-second floor earn', () => {

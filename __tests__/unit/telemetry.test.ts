@@ -14,9 +14,9 @@ import {
   configureResilience,
   type LowCapacityEvent,
 } from '../../index';
-import { LowCapacityTracker } from '../../src/low-capacity';
-import { MAX_METRIC_KEYS, OVERFLOW_KEY, ResilienceMetrics } from '../../src/metrics';
-import { MAX_TELEMETRY_KEYS, Telemetry, rejectionReason, type AttemptFields, type TelemetryConfig } from '../../src/telemetry';
+import { LowCapacityTracker } from '../../src/observability/low-capacity';
+import { MAX_METRIC_KEYS, OVERFLOW_KEY, ResilienceMetrics } from '../../src/observability/metrics';
+import { MAX_TELEMETRY_KEYS, Telemetry, rejectionReason, type AttemptFields, type TelemetryConfig } from '../../src/observability/telemetry';
 import { FakeClock } from '../../src/testing/fake-clock';
 import { samples } from '../helpers/prometheus';
 

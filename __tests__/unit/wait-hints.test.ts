@@ -6,7 +6,7 @@ import {
   parseResetTimestamp,
   parseRetryAfter,
   serverWaitHint,
-} from '../../src/wait-hints';
+} from '../../src/providers/wait-hints';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0); // 2025-01-15T12:00:00Z
 

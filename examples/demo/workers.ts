@@ -11,7 +11,7 @@ const RESULT_PREFIX = 'llm-resilience-worker-result ';
 /** Worker side: summarises tickets `id % workers === index` with a Redis-backed store and prints the result. */
 export async function runWorkerShare(options: DemoOptions): Promise<void> {
   const { default: Redis } = await import('ioredis');
-  const { RedisStore } = await import('../../src/redis-store');
+  const { RedisStore } = await import('../../src/limits/redis/redis-store');
   const { summarizeShare } = await import('./run-demo');
   const worker = options.worker!;
   const client = new Redis(options.redis!, { maxRetriesPerRequest: 1 });

@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 import { countTextTokens } from '../../tokens/count';
-import type { EmulatorOptions } from '../emulator';
+import type { EmulatorOptions } from './';
 import { faultTable, type FaultTable } from './faults';
 import type { QuotaLimits } from './quota';
 

@@ -9,14 +9,14 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { PolicyConfigError, StoreUnavailableError } from './errors';
-import type { RateLimitSnapshot } from './rate-limit-headers';
-import { Breaker, LocalShare, consoleLogger, type RedisStoreLogger, type StoreErrorMode } from './redis/fallback';
-import { DEFAULT_PREFIX, hashKeyName, validatePrefix } from './redis/keys';
-import { COMMANDS, LINE_GRACE_MS, PART_ARGS, SCRIPT_DEFINITIONS, specArgs } from './redis/scripts';
-import type { DemandPart, KeyView, LimitSpec, LimiterStore } from './store';
+import { PolicyConfigError, StoreUnavailableError } from '../../errors';
+import type { RateLimitSnapshot } from '../../providers/rate-limit-headers';
+import { Breaker, LocalShare, consoleLogger, type RedisStoreLogger, type StoreErrorMode } from './fallback';
+import { DEFAULT_PREFIX, hashKeyName, validatePrefix } from './keys';
+import { COMMANDS, LINE_GRACE_MS, PART_ARGS, SCRIPT_DEFINITIONS, specArgs } from './scripts';
+import type { DemandPart, KeyView, LimitSpec, LimiterStore } from '../store';
 
-export type { RedisStoreLogger, StoreErrorMode } from './redis/fallback';
+export type { RedisStoreLogger, StoreErrorMode } from './fallback';
 
 /** Default {@link RedisStoreOptions.commandTimeoutMs}. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 500;

@@ -4,7 +4,7 @@
  */
 
 import { Bucket, REQUESTS, TOKENS } from './bucket';
-import type { RateLimitSnapshot } from './rate-limit-headers';
+import type { RateLimitSnapshot } from '../providers/rate-limit-headers';
 import { DAY_BUDGET_SPENT, type DemandPart, type KeyView, type LimitSpec, type LimiterStore } from './store';
 
 const DAY_MS = 86_400_000;

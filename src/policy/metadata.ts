@@ -5,7 +5,7 @@
  */
 
 import 'reflect-metadata';
-import { PolicyConfigError } from './errors';
+import { PolicyConfigError } from '../errors';
 import type { ResolvedRateLimit, ResolvedRetry, ResolvedTokenBudget } from './validate';
 
 /** The reflect-metadata key under which a method's policies are stored. */

@@ -12,11 +12,11 @@
  * ```
  * @packageDocumentation
  */
-import type { FaultProbabilities } from './emulator/faults';
-import { resolveOptions } from './emulator/options';
-import { EmulatorServer } from './emulator/server';
+import type { FaultProbabilities } from './faults';
+import { resolveOptions } from './options';
+import { EmulatorServer } from './server';
 
-export type { FaultProbabilities as EmulatorFaults } from './emulator/faults';
+export type { FaultProbabilities as EmulatorFaults } from './faults';
 
 /** Per-minute limits of one model. */
 export interface EmulatorModelQuota {

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 
-import type { RandomSource } from './clock';
+import type { RandomSource } from '../clock';
 
 /** Jitter strategy for retries without a server wait hint. */
 export type JitterKind = 'full' | 'equal' | 'decorrelated' | 'none';

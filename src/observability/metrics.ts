@@ -9,7 +9,7 @@
  */
 
 import type { Counter, Gauge, Histogram, Metric, OpenMetricsContentType, Registry } from 'prom-client';
-import { PolicyConfigError } from './errors';
+import { PolicyConfigError } from '../errors';
 
 /** A prom-client registry (Prometheus or OpenMetrics content type). */
 export type MetricsRegistry = Registry | Registry<OpenMetricsContentType>;

@@ -4,10 +4,10 @@
  */
 
 import { jitterAboveHint, nextBackoff, type BackoffState } from './backoff';
-import type { RandomSource } from './clock';
-import { RetryExhaustedError } from './errors';
-import type { ResolvedRetry } from './validate';
-import type { WaitHint } from './wait-hints';
+import type { RandomSource } from '../clock';
+import { RetryExhaustedError } from '../errors';
+import type { ResolvedRetry } from '../policy/validate';
+import type { WaitHint } from '../providers/wait-hints';
 
 /** Retry after `delayMs`; `state` is the backoff state to carry to the next failure. */
 export interface RetryAfter {

@@ -6,17 +6,17 @@
 import 'reflect-metadata';
 import pino, { type Logger } from 'pino';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { systemClock, type Clock, type RandomSource } from './clock';
+import { systemClock, type Clock, type RandomSource } from '../clock';
 import { enableAsyncContext } from './context';
-import { ResilienceTokens } from './di';
-import { PolicyConfigError } from './errors';
+import { ResilienceTokens } from './di-tokens';
+import { PolicyConfigError } from '../errors';
 import { Interceptor } from './interceptor';
-import { LOW_CAPACITY_DEFAULTS, type LowCapacityEvent, type LowCapacityOptions } from './low-capacity';
-import { MemoryStore } from './memory-store';
-import { DEFAULT_METRICS_PREFIX, METRICS_PREFIX_PATTERN, ResilienceMetrics, type MetricsOptions } from './metrics';
-import type { NamedPolicy } from './options';
-import type { LimiterStore } from './store';
-import { validateNamedPolicy } from './validate';
+import { LOW_CAPACITY_DEFAULTS, type LowCapacityEvent, type LowCapacityOptions } from '../observability/low-capacity';
+import { MemoryStore } from '../limits/memory-store';
+import { DEFAULT_METRICS_PREFIX, METRICS_PREFIX_PATTERN, ResilienceMetrics, type MetricsOptions } from '../observability/metrics';
+import type { NamedPolicy } from '../policy/options';
+import type { LimiterStore } from '../limits/store';
+import { validateNamedPolicy } from '../policy/validate';
 
 /** Options of {@link configureResilience}. */
 export interface ResilienceOptions {

@@ -4,8 +4,8 @@
  * @packageDocumentation
  */
 
-import { activeInterceptor } from './config';
-import { PolicyConfigError } from './errors';
+import { activeInterceptor } from '../runtime/configure';
+import { PolicyConfigError } from '../errors';
 import { MethodHandle } from './method-handle';
 import { addPolicyMetadata, describeMethod, type PolicyMetadata } from './metadata';
 

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-import type { ResourceSnapshot } from './rate-limit-headers';
+import type { ResourceSnapshot } from '../providers/rate-limit-headers';
 import { LEARNING_REQUESTS_PER_MINUTE, type LimitSpec } from './store';
 import { refill, waitFor } from './token-bucket';
 

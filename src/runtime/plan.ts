@@ -4,15 +4,15 @@
  * @packageDocumentation
  */
 
-import type { ResolvedConfig } from './config';
-import { PolicyConfigError } from './errors';
-import type { AcquireBounds } from './limiter';
-import type { MethodHandle } from './method-handle';
-import { getPolicyMetadata } from './metadata';
-import { DEFAULTS, type NamedPolicy } from './options';
-import type { KeyGuard } from './overload-guard';
-import type { DemandPart, LimitSpec } from './store';
-import type { ResolvedKey, ResolvedRateLimit, ResolvedRetry, ResolvedTokenBudget } from './validate';
+import type { ResolvedConfig } from './configure';
+import { PolicyConfigError } from '../errors';
+import type { AcquireBounds } from '../limits/limiter';
+import type { MethodHandle } from '../policy/method-handle';
+import { getPolicyMetadata } from '../policy/metadata';
+import { DEFAULTS, type NamedPolicy } from '../policy/options';
+import type { KeyGuard } from '../retry/overload-guards';
+import type { DemandPart, LimitSpec } from '../limits/store';
+import type { ResolvedKey, ResolvedRateLimit, ResolvedRetry, ResolvedTokenBudget } from '../policy/validate';
 
 /** Longest key accepted from a key function (keys are bounded: they become map keys and Redis keys). */
 export const MAX_KEY_LENGTH = 256;

@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 
-import type { Clock } from './clock';
+import type { Clock } from '../clock';
 
 /**
  * The caller's `AbortSignal`: the last argument itself, or the `signal` property of the last argument

@@ -4,10 +4,10 @@
  * @packageDocumentation
  */
 
-import type { Clock, RandomSource } from './clock';
-import { RateLimitExceededError, TokenBudgetExceededError } from './errors';
-import type { OnLimit } from './options';
-import { onAbort } from './signal';
+import type { Clock, RandomSource } from '../clock';
+import { RateLimitExceededError, TokenBudgetExceededError } from '../errors';
+import type { OnLimit } from '../policy/options';
+import { onAbort } from '../runtime/signal';
 import { DAY_BUDGET_SPENT, type DemandPart, type LimiterStore } from './store';
 
 /** Bounds of one acquire. */

@@ -5,7 +5,7 @@
  */
 
 import { MemoryStore } from '../memory-store';
-import type { RateLimitSnapshot, ResourceSnapshot } from '../rate-limit-headers';
+import type { RateLimitSnapshot, ResourceSnapshot } from '../../providers/rate-limit-headers';
 import type { LimitSpec } from '../store';
 
 /**

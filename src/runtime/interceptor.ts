@@ -14,26 +14,26 @@
  */
 
 import { inject, injectable } from 'tsyringe';
-import { initialBackoff } from './backoff';
-import { classifyError, type Classification } from './classify';
-import type { ResolvedConfig } from './config';
+import { initialBackoff } from '../retry/backoff';
+import { classifyError, type Classification } from '../providers/classify';
+import type { ResolvedConfig } from './configure';
 import { Call, CallLimits } from './call';
 import { AttemptContext, callSettled, callStarted, runInContext, type AttemptSink } from './context';
-import { ResilienceTokens } from './di';
-import { AttemptTimeoutError, CircuitOpenError, PolicyConfigError, RetryExhaustedError, TokenBudgetExceededError } from './errors';
-import type { HeadersLike } from './headers';
-import { Limiter, type AcquireBounds } from './limiter';
-import { OverloadGuards, isOverload, type KeyGuard } from './overload-guard';
-import type { MethodHandle } from './method-handle';
+import { ResilienceTokens } from './di-tokens';
+import { AttemptTimeoutError, CircuitOpenError, PolicyConfigError, RetryExhaustedError, TokenBudgetExceededError } from '../errors';
+import type { HeadersLike } from '../providers/headers';
+import { Limiter, type AcquireBounds } from '../limits/limiter';
+import { OverloadGuards, isOverload, type KeyGuard } from '../retry/overload-guards';
+import type { MethodHandle } from '../policy/method-handle';
 import { buildKeyPlan, compilePlan, resolveKey, type CompiledPlan, type KeyPlan } from './plan';
-import { parseRateLimitHeaders } from './rate-limit-headers';
-import { resultHeaders } from './result-headers';
-import { decideRetry } from './retry';
+import { parseRateLimitHeaders } from '../providers/rate-limit-headers';
+import { resultHeaders } from '../providers/result-headers';
+import { decideRetry } from '../retry/decision';
 import { callerSignal, onAbort, sleep } from './signal';
-import type { DemandPart } from './store';
-import { Telemetry, rejectionReason, type AttemptFields, type CallFields } from './telemetry';
-import { usageTokens } from './tokens/usage';
-import { serverWaitHint, type WaitHint } from './wait-hints';
+import type { DemandPart } from '../limits/store';
+import { Telemetry, rejectionReason, type AttemptFields, type CallFields } from '../observability/telemetry';
+import { usageTokens } from '../tokens/usage';
+import { serverWaitHint, type WaitHint } from '../providers/wait-hints';
 
 /** Most distinct keys whose plans one method caches (keys can come from user input). */
 const MAX_KEY_PLANS = 10_000;

@@ -3,9 +3,9 @@
  * @packageDocumentation
  */
 
-import type { JitterKind } from './backoff';
-import type { BreakerOptions } from './breaker';
-import type { RetryBudgetOptions } from './retry-budget';
+import type { JitterKind } from '../retry/backoff';
+import type { BreakerOptions } from '../retry/breaker';
+import type { RetryBudgetOptions } from '../retry/retry-budget';
 
 /**
  * Where a limit key comes from: a fixed string, or a function of the call's arguments

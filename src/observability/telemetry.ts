@@ -11,11 +11,11 @@
  */
 
 import type { Logger } from 'pino';
-import { ResilienceError } from './errors';
+import { ResilienceError } from '../errors';
 import { redactingLogger } from './log-redaction';
 import { LOW_CAPACITY_DEFAULTS, LowCapacityTracker, type CapacityResource, type LowCapacityEvent } from './low-capacity';
 import type { KeySeries, ResilienceMetrics } from './metrics';
-import type { RateLimitSnapshot, ResourceSnapshot } from './rate-limit-headers';
+import type { RateLimitSnapshot, ResourceSnapshot } from '../providers/rate-limit-headers';
 
 /** Most keys whose state (child logger, last provider figures, alert state) is kept; the oldest goes first. */
 export const MAX_TELEMETRY_KEYS = 10_000;

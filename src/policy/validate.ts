@@ -4,10 +4,10 @@
  * @packageDocumentation
  */
 
-import { JITTER_KINDS, type JitterKind } from './backoff';
-import type { BreakerOptions } from './breaker';
-import type { RetryBudgetOptions } from './retry-budget';
-import { PolicyConfigError } from './errors';
+import { JITTER_KINDS, type JitterKind } from '../retry/backoff';
+import type { BreakerOptions } from '../retry/breaker';
+import type { RetryBudgetOptions } from '../retry/retry-budget';
+import { PolicyConfigError } from '../errors';
 import {
   DEFAULTS,
   type AdaptiveRetryOptions,

@@ -5,11 +5,11 @@
  * @packageDocumentation
  */
 
-import type { BackoffState } from './backoff';
+import type { BackoffState } from '../retry/backoff';
 import { AttemptContext, type AttemptSink, type ContextSource } from './context';
-import type { KeyGuard } from './overload-guard';
+import type { KeyGuard } from '../retry/overload-guards';
 import type { CompiledPlan, KeyPlan } from './plan';
-import type { DemandPart } from './store';
+import type { DemandPart } from '../limits/store';
 
 /** The limits one call takes: resolved once per call, used by every attempt. */
 export class CallLimits {

@@ -4,7 +4,7 @@
  */
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { HeadersLike } from './headers';
+import type { HeadersLike } from '../providers/headers';
 import type { CallLimits } from './call';
 
 /** What a decorated method can see and report about the attempt it is running in. */

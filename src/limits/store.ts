@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-import type { RateLimitSnapshot } from './rate-limit-headers';
+import type { RateLimitSnapshot } from '../providers/rate-limit-headers';
 
 /** The limits that apply to one key, resolved from inline options and named policies. */
 export interface LimitSpec {

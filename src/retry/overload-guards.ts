@@ -5,11 +5,11 @@
  */
 
 import { BREAKER_DEFAULTS, Breaker, type BreakerOptions, type BreakerVerdict } from './breaker';
-import type { Classification } from './classify';
-import type { NamedPolicy } from './options';
-import type { GuardSlot } from './plan';
+import type { Classification } from '../providers/classify';
+import type { NamedPolicy } from '../policy/options';
+import type { GuardSlot } from '../runtime/plan';
 import { RETRY_BUDGET_DEFAULTS, RetryBudget, type RetryBudgetOptions } from './retry-budget';
-import type { ResolvedRetry } from './validate';
+import type { ResolvedRetry } from '../policy/validate';
 
 /** Most keys with guards kept (keys can come from user input). */
 const MAX_GUARDS = 10_000;
