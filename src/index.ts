@@ -10,7 +10,8 @@ export type { Classification, ErrorFacts, NoRetryReason, RetryReason } from './p
 export { systemClock } from './clock';
 export type { Clock, RandomSource, TimerHandle } from './clock';
 export { activeInterceptor, configureResilience } from './runtime/configure';
-export type { ResilienceOptions, ResolvedConfig } from './runtime/configure';
+export type { ResilienceOptions } from './runtime/configure';
+export type { ResolvedConfig } from './runtime/resolved-config';
 export { currentCall } from './runtime/context';
 export type { CallContext } from './runtime/context';
 export { ResilienceTokens } from './runtime/di-tokens';
@@ -51,5 +52,6 @@ export { Telemetry } from './observability/telemetry';
 export type { AttemptFields, CallFields, TelemetryConfig } from './observability/telemetry';
 export { countTextTokens, estimateChatTokens, usageTokens } from './tokens';
 export type { ChatRequestLike } from './tokens';
-export { parseGoDuration, parseResetTimestamp, parseRetryAfter, serverWaitHint } from './providers/wait-hints';
+export { parseGoDuration, parseResetTimestamp, parseRetryAfter } from './providers/header-values';
+export { serverWaitHint } from './providers/wait-hints';
 export type { WaitHint, WaitHintSource } from './providers/wait-hints';

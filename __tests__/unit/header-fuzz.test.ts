@@ -2,14 +2,8 @@ import fc from 'fast-check';
 import { classifyError, errorFacts } from '../../src/providers/classify';
 import { readHeader, type HeaderValue, type HeadersLike } from '../../src/providers/headers';
 import { parseRateLimitHeaders, type ResourceSnapshot } from '../../src/providers/rate-limit-headers';
-import {
-  parseGoDuration,
-  parseHeaderNumber,
-  parseRateLimitField,
-  parseResetTimestamp,
-  parseRetryAfter,
-  serverWaitHint,
-} from '../../src/providers/wait-hints';
+import { parseGoDuration, parseHeaderNumber, parseRateLimitField, parseResetTimestamp, parseRetryAfter } from '../../src/providers/header-values';
+import { serverWaitHint } from '../../src/providers/wait-hints';
 
 const MAX_MS = 1e12;
 const RUNS = { numRuns: 500 };

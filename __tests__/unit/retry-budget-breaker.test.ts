@@ -1,4 +1,4 @@
-import { Breaker, BREAKER_DEFAULTS } from '../../src/retry/breaker';
+import { OverloadBreaker, BREAKER_DEFAULTS } from '../../src/retry/breaker';
 import { RetryBudget } from '../../src/retry/retry-budget';
 
 describe('RetryBudget', () => {
@@ -25,11 +25,11 @@ describe('RetryBudget', () => {
   });
 });
 
-describe('Breaker', () => {
+describe('OverloadBreaker', () => {
   const options = { ...BREAKER_DEFAULTS, minimumAttempts: 4, failureRatio: 0.5, windowMs: 1000, coolOffMs: 5000 };
 
   it('opens when most recent attempts are overload failures, rejects during the cool-off, probes once, closes on success', () => {
-    const b = new Breaker(options);
+    const b = new OverloadBreaker(options);
     expect(b.record(0, false, false)).toBeUndefined();
     expect(b.record(10, true, false)).toBeUndefined();
     expect(b.record(20, true, false)).toBeUndefined(); // 2/3, below minimumAttempts
@@ -44,7 +44,7 @@ describe('Breaker', () => {
   });
 
   it('opens again when the probe fails', () => {
-    const b = new Breaker(options);
+    const b = new OverloadBreaker(options);
     for (let t = 0; t < 4; t++) b.record(t, true, false);
     expect(b.state).toBe('open');
     expect(b.verdict(6000)).toBe('probe');
@@ -54,7 +54,7 @@ describe('Breaker', () => {
   });
 
   it('forgets failures older than the window', () => {
-    const b = new Breaker(options);
+    const b = new OverloadBreaker(options);
     b.record(0, true, false);
     b.record(1, true, false);
     b.record(2, true, false);

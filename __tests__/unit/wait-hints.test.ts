@@ -1,12 +1,6 @@
-import {
-  findGoogleRpcDetail,
-  parseGoDuration,
-  parseHeaderNumber,
-  parseRateLimitField,
-  parseResetTimestamp,
-  parseRetryAfter,
-  serverWaitHint,
-} from '../../src/providers/wait-hints';
+import { findGoogleRpcDetail } from '../../src/providers/google-rpc';
+import { parseGoDuration, parseHeaderNumber, parseRateLimitField, parseResetTimestamp, parseRetryAfter } from '../../src/providers/header-values';
+import { serverWaitHint } from '../../src/providers/wait-hints';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0); // 2025-01-15T12:00:00Z
 

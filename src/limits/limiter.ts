@@ -6,9 +6,12 @@
 
 import type { Clock, RandomSource } from '../clock';
 import { RateLimitExceededError, TokenBudgetExceededError } from '../errors';
-import type { OnLimit } from '../policy/options';
-import { onAbort } from '../runtime/signal';
+import { onAbort } from '../util/abort';
 import { DAY_BUDGET_SPENT, type DemandPart, type LimiterStore } from './store';
+import { isThenable } from '../util/values';
+
+/** What to do when capacity is not available now: wait in FIFO order, or fail at once. */
+export type OnLimit = 'queue' | 'reject';
 
 /** Bounds of one acquire. */
 export interface AcquireBounds {
@@ -60,10 +63,6 @@ class KeyQueue {
  */
 export const GRANTS_PER_TICK = 256;
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
 /** FIFO queues over a {@link LimiterStore}. */
 export class Limiter {
   private readonly queues = new Map<string, KeyQueue>();
@@ -109,7 +108,7 @@ export class Limiter {
     const queue = this.queues.get(queueKey);
     if (queue === undefined || (queue.length === 0 && !queue.busy)) {
       const result = this.store.acquire(parts, now);
-      if (!isPromise(result)) {
+      if (!isThenable(result)) {
         if (result === 0) return undefined;
         return this.afterRefusal(queueKey, parts, bounds, signal, result, now);
       }
@@ -260,7 +259,7 @@ export class Limiter {
       const head = queue.head;
       if (head === undefined) break;
       const result = this.store.acquire(head.parts, now);
-      if (isPromise(result)) {
+      if (isThenable(result)) {
         queue.busy = true;
         result.then(
           (value) => {

@@ -10,7 +10,7 @@ import { DAY_BUDGET_SPENT, type DemandPart, type KeyView, type LimitSpec, type L
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 
-class KeyState {
+class KeyBuckets {
   readonly requests = new Bucket(REQUESTS);
   readonly tokens = new Bucket(TOKENS);
   cooldownUntil = 0;
@@ -29,7 +29,7 @@ export interface MemoryStoreOptions {
 
 /** In-process token buckets (the default store). State is per process: use the Redis store for a fleet. */
 export class MemoryStore implements LimiterStore {
-  private readonly keys = new Map<string, KeyState>();
+  private readonly keys = new Map<string, KeyBuckets>();
   private readonly maxKeys: number;
   /** Size at which the next eviction sweep runs (sweeps are amortised: never one per new key). */
   private sweepAt: number;
@@ -74,7 +74,7 @@ export class MemoryStore implements LimiterStore {
   }
 
   /** Refills the key's buckets to `now`: ms until the part fits (0: now), or {@link DAY_BUDGET_SPENT}. */
-  private waitOf(state: KeyState, part: DemandPart, now: number): number {
+  private waitOf(state: KeyBuckets, part: DemandPart, now: number): number {
     const spec = part.spec;
     let wait = state.cooldownUntil > now ? state.cooldownUntil - now : 0;
     if (part.requests > 0) {
@@ -92,7 +92,7 @@ export class MemoryStore implements LimiterStore {
     return wait;
   }
 
-  private take(state: KeyState, part: DemandPart): void {
+  private take(state: KeyBuckets, part: DemandPart): void {
     if (part.requests > 0) state.requests.take(part.requests);
     if (part.tokens > 0) {
       state.tokens.take(part.tokens);
@@ -140,11 +140,11 @@ export class MemoryStore implements LimiterStore {
     };
   }
 
-  private state(spec: LimitSpec, now: number): KeyState {
+  private state(spec: LimitSpec, now: number): KeyBuckets {
     let state = this.keys.get(spec.key);
     if (state === undefined) {
       if (this.keys.size >= this.sweepAt) this.evictIdle(now);
-      state = new KeyState();
+      state = new KeyBuckets();
       // A new key starts nearly empty (one request, no tokens) and fills at the quota rate: the provider's
       // bucket may still be drained by a previous process, and a cold SDK holds a first burst back, then
       // releases it together with what follows.
@@ -157,7 +157,7 @@ export class MemoryStore implements LimiterStore {
     return state;
   }
 
-  private rollDay(state: KeyState, now: number): void {
+  private rollDay(state: KeyBuckets, now: number): void {
     const start = dayStart(now);
     if (start !== state.dayStart) {
       state.dayStart = start;

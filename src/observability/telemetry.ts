@@ -16,6 +16,7 @@ import { redactingLogger } from './log-redaction';
 import { LOW_CAPACITY_DEFAULTS, LowCapacityTracker, type CapacityResource, type LowCapacityEvent } from './low-capacity';
 import type { KeySeries, ResilienceMetrics } from './metrics';
 import type { RateLimitSnapshot, ResourceSnapshot } from '../providers/rate-limit-headers';
+import { isThenable } from '../util/values';
 
 /** Most keys whose state (child logger, last provider figures, alert state) is kept; the oldest goes first. */
 export const MAX_TELEMETRY_KEYS = 10_000;
@@ -74,10 +75,6 @@ export function rejectionReason(error: unknown): string {
   if (error instanceof ResilienceError) return error.message;
   if (error instanceof Error) return error.name;
   return typeof error;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function errorName(error: unknown): string {

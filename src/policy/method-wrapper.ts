@@ -1,10 +1,10 @@
 /**
- * The thin call wrapper the decorators install: it forwards every call to the active interceptor.
+ * The thin call wrapper the decorators install: it forwards every call to the runtime's dispatcher.
  * One wrapper per method, however many decorators are applied.
  * @packageDocumentation
  */
 
-import { activeInterceptor } from '../runtime/configure';
+import { dispatch } from './dispatch';
 import { PolicyConfigError } from '../errors';
 import { MethodHandle } from './method-handle';
 import { addPolicyMetadata, describeMethod, type PolicyMetadata } from './metadata';
@@ -37,7 +37,7 @@ export function applyPolicy<K extends keyof PolicyMetadata>(
   if ((current as Wrapped)[HANDLE] !== undefined) return descriptor;
   const handle = new MethodHandle(target, propertyKey, where, current as (...args: unknown[]) => unknown);
   const wrapper: Wrapped = function (this: unknown, ...args: unknown[]): Promise<unknown> {
-    return activeInterceptor().invoke(handle, this, args);
+    return dispatch(handle, this, args);
   };
   wrapper[HANDLE] = handle;
   Object.defineProperty(wrapper, 'name', { value: (current as { name: string }).name });

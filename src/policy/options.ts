@@ -3,9 +3,12 @@
  * @packageDocumentation
  */
 
+import type { OnLimit } from '../limits/limiter';
 import type { JitterKind } from '../retry/backoff';
 import type { BreakerOptions } from '../retry/breaker';
 import type { RetryBudgetOptions } from '../retry/retry-budget';
+
+export type { OnLimit };
 
 /**
  * Where a limit key comes from: a fixed string, or a function of the call's arguments
@@ -13,8 +16,6 @@ import type { RetryBudgetOptions } from '../retry/retry-budget';
  */
 export type KeySource<A extends readonly unknown[] = never[]> = string | ((...args: A) => string);
 
-/** What to do when capacity is not available now. */
-export type OnLimit = 'queue' | 'reject';
 
 /** Options of `@AdaptiveRetry`. */
 export interface AdaptiveRetryOptions {

@@ -5,7 +5,9 @@
  */
 
 import { isHeadersLike, readHeader, type HeadersLike } from './headers';
-import { findGoogleRpcDetail, parseJsonText } from './wait-hints';
+import { findGoogleRpcDetail } from './google-rpc';
+import { parseJsonText } from './header-values';
+import { isObjectLike } from '../util/values';
 
 /** What can be read off any thrown value. */
 export interface ErrorFacts {
@@ -283,6 +285,3 @@ function prop(value: object, key: string): unknown {
   }
 }
 
-function isObjectLike(value: unknown): value is object {
-  return (typeof value === 'object' && value !== null) || typeof value === 'function';
-}

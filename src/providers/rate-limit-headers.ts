@@ -6,13 +6,13 @@
 
 import { readHeader, type HeadersLike } from './headers';
 import {
-  MAX_HINT_MS,
   parseGoDuration,
   parseHeaderNumber,
   parseRateLimitField,
   parseResetTimestamp,
+  secondsToMs,
   type RateLimitFieldItem,
-} from './wait-hints';
+} from './header-values';
 
 /** One limited resource (requests or tokens) as the server reported it. */
 export interface ResourceSnapshot {
@@ -183,12 +183,6 @@ function parseCount(text: string): number | undefined {
 
 function countOf(value: number | undefined): number | undefined {
   return value !== undefined && value >= 0 && value <= MAX_COUNT ? Math.floor(value) : undefined;
-}
-
-function secondsToMs(seconds: number | undefined): number | undefined {
-  if (seconds === undefined) return undefined;
-  const ms = Math.round(seconds * 1e6) / 1000;
-  return ms >= 0 && ms <= MAX_HINT_MS ? ms : undefined;
 }
 
 function openAiNames(resource: string): ResourceHeaders {

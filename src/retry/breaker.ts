@@ -28,7 +28,7 @@ export type BreakerVerdict = 'allow' | 'probe' | 'reject';
 const SLOTS = 10;
 
 /** One key's breaker, counting attempts in {@link SLOTS} time slots of a sliding window. */
-export class Breaker {
+export class OverloadBreaker {
   /** Current state. */
   state: BreakerState = 'closed';
   /** When an open breaker lets a probe through (epoch ms). */

@@ -3,11 +3,16 @@
  * @packageDocumentation
  */
 
-import { jitterAboveHint, nextBackoff, type BackoffState } from './backoff';
+import { jitterAboveHint, nextBackoff, type BackoffOptions, type BackoffState } from './backoff';
 import type { RandomSource } from '../clock';
 import { RetryExhaustedError } from '../errors';
-import type { ResolvedRetry } from '../policy/validate';
 import type { WaitHint } from '../providers/wait-hints';
+
+/** What the retry decision needs of a method's retry policy. */
+export interface RetryPolicy extends BackoffOptions {
+  /** Retries after the first attempt. */
+  readonly maxRetries: number;
+}
 
 /** Retry after `delayMs`; `state` is the backoff state to carry to the next failure. */
 export interface RetryAfter {
@@ -26,7 +31,7 @@ export interface RetryAfter {
  * @returns the delay, or the error to throw.
  */
 export function decideRetry(
-  policy: ResolvedRetry,
+  policy: RetryPolicy,
   error: unknown,
   attempt: number,
   state: BackoffState,

@@ -4,12 +4,26 @@
  * @packageDocumentation
  */
 
-import { BREAKER_DEFAULTS, Breaker, type BreakerOptions, type BreakerVerdict } from './breaker';
+import { BREAKER_DEFAULTS, OverloadBreaker, type BreakerOptions, type BreakerVerdict } from './breaker';
 import type { Classification } from '../providers/classify';
-import type { NamedPolicy } from '../policy/options';
-import type { GuardSlot } from '../runtime/plan';
+import { BoundedMap } from '../util/bounded-map';
 import { RETRY_BUDGET_DEFAULTS, RetryBudget, type RetryBudgetOptions } from './retry-budget';
-import type { ResolvedRetry } from '../policy/validate';
+
+/** Where a key's breaker and retry budget options come from (a method's `@AdaptiveRetry`, a named policy). */
+export interface GuardOptions {
+  /** OverloadBreaker options; `false` disables it; undefined: not set here. */
+  readonly breaker?: BreakerOptions | false | undefined;
+  /** Retry budget options; `false` disables it; undefined: not set here. */
+  readonly retryBudget?: RetryBudgetOptions | false | undefined;
+}
+
+/** A cached overload guard, valid while the guards' generation is unchanged (they are dropped when too many). */
+export interface GuardSlot {
+  /** The guard, once looked up. */
+  value: KeyGuard | undefined;
+  /** The guards' generation it was looked up in (-1: never). */
+  generation: number;
+}
 
 /** Most keys with guards kept (keys can come from user input). */
 const MAX_GUARDS = 10_000;
@@ -29,7 +43,7 @@ export class KeyGuard {
    * @param budget - the key's retry budget, if enabled.
    */
   constructor(
-    readonly breaker: Breaker | undefined,
+    readonly breaker: OverloadBreaker | undefined,
     readonly budget: RetryBudget | undefined,
   ) {}
 
@@ -46,16 +60,15 @@ export class KeyGuard {
 
 /** The guards of every key, for one configuration. */
 export class OverloadGuards {
-  private readonly guards = new Map<string, KeyGuard>();
-  /** Bumped whenever guards are dropped, so cached references elsewhere are looked up again. */
-  private generation = 0;
+  /** Evictions bump the map's generation, so cached references elsewhere are looked up again. */
+  private readonly guards = new BoundedMap<string, KeyGuard>(MAX_GUARDS);
 
   /**
    * @param policies - named policies (their `breaker` / `retryBudget` apply when the decorator sets none).
    * @param now - the clock's current time.
    */
   constructor(
-    private readonly policies: ReadonlyMap<string, NamedPolicy>,
+    private readonly policies: ReadonlyMap<string, GuardOptions>,
     private readonly now: () => number,
   ) {}
 
@@ -65,23 +78,23 @@ export class OverloadGuards {
    * @param retry - the method's retry options (used when the guard is created).
    * @param key - the call's key.
    */
-  cached(slot: GuardSlot, retry: ResolvedRetry, key: string): KeyGuard {
-    if (slot.generation === this.generation && slot.value !== undefined) return slot.value;
+  cached(slot: GuardSlot, retry: GuardOptions, key: string): KeyGuard {
+    if (slot.generation === this.guards.generation && slot.value !== undefined) return slot.value;
     const guard = this.forKey(retry, key);
     slot.value = guard;
-    slot.generation = this.generation;
+    slot.generation = this.guards.generation;
     return guard;
   }
 
   /** The key's guard, created on first use from the first caller's options. */
-  forKey(retry: ResolvedRetry, key: string): KeyGuard {
+  forKey(retry: GuardOptions, key: string): KeyGuard {
     let guard = this.guards.get(key);
     if (guard === undefined) {
       const policy = this.policies.get(key);
       const breaker = pick<BreakerOptions>(retry.breaker, policy?.breaker);
       const budget = pick<RetryBudgetOptions>(retry.retryBudget, policy?.retryBudget);
       guard = new KeyGuard(
-        breaker === false ? undefined : new Breaker({ ...BREAKER_DEFAULTS, ...breaker }),
+        breaker === false ? undefined : new OverloadBreaker({ ...BREAKER_DEFAULTS, ...breaker }),
         budget === false
           ? undefined
           : new RetryBudget(
@@ -91,10 +104,6 @@ export class OverloadGuards {
               this.now(),
             ),
       );
-      if (this.guards.size >= MAX_GUARDS) {
-        this.guards.clear();
-        this.generation++;
-      }
       this.guards.set(key, guard);
     }
     return guard;

@@ -8,22 +8,7 @@
 import type { BackoffState } from '../retry/backoff';
 import { AttemptContext, type AttemptSink, type ContextSource } from './context';
 import type { KeyGuard } from '../retry/overload-guards';
-import type { CompiledPlan, KeyPlan } from './plan';
-import type { DemandPart } from '../limits/store';
-
-/** The limits one call takes: resolved once per call, used by every attempt. */
-export class CallLimits {
-  /**
-   * @param plan - the key plan of the call's keys.
-   * @param parts - what each attempt takes from each key.
-   * @param estimate - estimated tokens (0 without `@TokenBudget`).
-   */
-  constructor(
-    readonly plan: KeyPlan,
-    readonly parts: readonly DemandPart[],
-    readonly estimate: number,
-  ) {}
-}
+import type { CallLimits, CompiledPlan } from './plan';
 
 /** One call in flight (internal to the interceptor). */
 export class Call implements ContextSource {

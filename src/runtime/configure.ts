@@ -11,12 +11,15 @@ import { enableAsyncContext } from './context';
 import { ResilienceTokens } from './di-tokens';
 import { PolicyConfigError } from '../errors';
 import { Interceptor } from './interceptor';
+import { installDispatcher } from '../policy/dispatch';
 import { LOW_CAPACITY_DEFAULTS, type LowCapacityEvent, type LowCapacityOptions } from '../observability/low-capacity';
 import { MemoryStore } from '../limits/memory-store';
 import { DEFAULT_METRICS_PREFIX, METRICS_PREFIX_PATTERN, ResilienceMetrics, type MetricsOptions } from '../observability/metrics';
 import type { NamedPolicy } from '../policy/options';
 import type { LimiterStore } from '../limits/store';
+import type { ResolvedConfig } from './resolved-config';
 import { validateNamedPolicy } from '../policy/validate';
+import { isObject } from '../util/values';
 
 /** Options of {@link configureResilience}. */
 export interface ResilienceOptions {
@@ -52,21 +55,6 @@ export interface ResilienceOptions {
    * `false` is the same as unset.
    */
   readonly asyncContext?: boolean;
-}
-
-/** The configuration after defaults, as the interceptor receives it. */
-export interface ResolvedConfig {
-  readonly policies: ReadonlyMap<string, NamedPolicy>;
-  readonly store: LimiterStore;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly random: RandomSource;
-  /** The registered series, when metrics are configured. */
-  readonly metrics?: ResilienceMetrics;
-  /** The low-capacity callback. */
-  readonly onLowCapacity?: (event: LowCapacityEvent) => void;
-  /** The low-capacity alert's settings. */
-  readonly lowCapacity?: { readonly threshold: number; readonly consecutive: number };
 }
 
 let active: Interceptor | undefined;
@@ -127,11 +115,9 @@ export function activeInterceptor(): Interceptor {
   return configureResilience(rootContainer);
 }
 
-const WHERE = 'configureResilience';
+installDispatcher(activeInterceptor);
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object';
-}
+const WHERE = 'configureResilience';
 
 function resolveMetrics(options: MetricsOptions | undefined): ResilienceMetrics | undefined {
   if (options === undefined) return undefined;

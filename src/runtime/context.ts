@@ -5,7 +5,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { HeadersLike } from '../providers/headers';
-import type { CallLimits } from './call';
+import type { CallLimits } from './plan';
 
 /** What a decorated method can see and report about the attempt it is running in. */
 export interface CallContext {

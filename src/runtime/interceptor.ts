@@ -16,8 +16,8 @@
 import { inject, injectable } from 'tsyringe';
 import { initialBackoff } from '../retry/backoff';
 import { classifyError, type Classification } from '../providers/classify';
-import type { ResolvedConfig } from './configure';
-import { Call, CallLimits } from './call';
+import type { ResolvedConfig } from './resolved-config';
+import { Call } from './call';
 import { AttemptContext, callSettled, callStarted, runInContext, type AttemptSink } from './context';
 import { ResilienceTokens } from './di-tokens';
 import { AttemptTimeoutError, CircuitOpenError, PolicyConfigError, RetryExhaustedError, TokenBudgetExceededError } from '../errors';
@@ -25,22 +25,17 @@ import type { HeadersLike } from '../providers/headers';
 import { Limiter, type AcquireBounds } from '../limits/limiter';
 import { OverloadGuards, isOverload, type KeyGuard } from '../retry/overload-guards';
 import type { MethodHandle } from '../policy/method-handle';
-import { buildKeyPlan, compilePlan, resolveKey, type CompiledPlan, type KeyPlan } from './plan';
+import { CallLimits, buildKeyPlan, compilePlan, resolveKey, type CompiledPlan, type KeyPlan } from './plan';
 import { parseRateLimitHeaders } from '../providers/rate-limit-headers';
 import { resultHeaders } from '../providers/result-headers';
 import { decideRetry } from '../retry/decision';
-import { callerSignal, onAbort, sleep } from './signal';
+import { callerSignal } from './signal';
+import { onAbort, sleep } from '../util/abort';
 import type { DemandPart } from '../limits/store';
 import { Telemetry, rejectionReason, type AttemptFields, type CallFields } from '../observability/telemetry';
 import { usageTokens } from '../tokens/usage';
 import { serverWaitHint, type WaitHint } from '../providers/wait-hints';
-
-/** Most distinct keys whose plans one method caches (keys can come from user input). */
-const MAX_KEY_PLANS = 10_000;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
+import { isThenable } from '../util/values';
 
 function ignoreRejection(value: void | Promise<void>): void {
   if (value !== undefined) value.then(undefined, () => undefined);
@@ -276,7 +271,6 @@ export class Interceptor implements AttemptSink {
     let keyPlan = plan.keyPlans.get(cacheKey);
     if (keyPlan === undefined) {
       keyPlan = buildKeyPlan(plan, this.config, rateKey, budgetKey);
-      if (plan.keyPlans.size >= MAX_KEY_PLANS) plan.keyPlans.clear();
       plan.keyPlans.set(cacheKey, keyPlan);
     }
     return keyPlan;

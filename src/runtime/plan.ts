@@ -4,15 +4,19 @@
  * @packageDocumentation
  */
 
-import type { ResolvedConfig } from './configure';
+import type { ResolvedConfig } from './resolved-config';
+import { BoundedMap } from '../util/bounded-map';
 import { PolicyConfigError } from '../errors';
 import type { AcquireBounds } from '../limits/limiter';
 import type { MethodHandle } from '../policy/method-handle';
 import { getPolicyMetadata } from '../policy/metadata';
 import { DEFAULTS, type NamedPolicy } from '../policy/options';
-import type { KeyGuard } from '../retry/overload-guards';
+import type { GuardSlot } from '../retry/overload-guards';
 import type { DemandPart, LimitSpec } from '../limits/store';
 import type { ResolvedKey, ResolvedRateLimit, ResolvedRetry, ResolvedTokenBudget } from '../policy/validate';
+
+/** Most distinct keys whose plans one method caches (keys can come from user input). */
+export const MAX_KEY_PLANS = 10_000;
 
 /** Longest key accepted from a key function (keys are bounded: they become map keys and Redis keys). */
 export const MAX_KEY_LENGTH = 256;
@@ -38,12 +42,18 @@ export interface KeyPlan {
   readonly guard: GuardSlot;
 }
 
-/** A cached overload guard, valid while the guards' generation is unchanged (they are dropped when too many). */
-export interface GuardSlot {
-  /** The guard, once looked up. */
-  value: KeyGuard | undefined;
-  /** The guards' generation it was looked up in (-1: never). */
-  generation: number;
+/** The limits one call takes: resolved once per call, used by every attempt. */
+export class CallLimits {
+  /**
+   * @param plan - the key plan of the call's keys.
+   * @param parts - what each attempt takes from each key.
+   * @param estimate - estimated tokens (0 without `@TokenBudget`).
+   */
+  constructor(
+    readonly plan: KeyPlan,
+    readonly parts: readonly DemandPart[],
+    readonly estimate: number,
+  ) {}
 }
 
 /** Everything the interceptor needs for one method. */
@@ -54,7 +64,7 @@ export interface CompiledPlan {
   readonly rate: ResolvedRateLimit | undefined;
   readonly budget: ResolvedTokenBudget | undefined;
   /** Key plans by resolved key string. */
-  readonly keyPlans: Map<string, KeyPlan>;
+  readonly keyPlans: BoundedMap<string, KeyPlan>;
   /** True when every key is a fixed string: the one key plan is kept in {@link CompiledPlan.fixedKeyPlan}. */
   readonly fixedKeys: boolean;
   /** The key plan of a method with fixed keys, once built. */
@@ -72,7 +82,7 @@ export function compilePlan(handle: MethodHandle): CompiledPlan {
     retry: meta.retry,
     rate: meta.rateLimit,
     budget: meta.tokenBudget,
-    keyPlans: new Map(),
+    keyPlans: new BoundedMap(MAX_KEY_PLANS),
     fixedKeys: typeof meta.rateLimit?.key !== 'function' && typeof meta.tokenBudget?.key !== 'function',
     fixedKeyPlan: undefined,
     guard: { value: undefined, generation: -1 },

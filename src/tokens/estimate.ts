@@ -5,6 +5,7 @@
  * estimate is prompt tokens + message framing + the completion reservation.
  */
 import { countTextTokens } from './count';
+import { isObject } from '../util/values';
 
 /**
  * One content part (OpenAI chat / Responses) or content block (Anthropic). Structural:
@@ -127,10 +128,6 @@ const ATTACHMENT = 1600;
 const MAX_DEPTH = 4;
 /** OpenAI's upper bound for `n`. */
 const MAX_N = 128;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
 
 function nonNegative(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.ceil(v) : undefined;

@@ -3,12 +3,10 @@
  * up-front estimate after the call.
  */
 
+import { isObject } from '../util/values';
+
 /** How deep `{ data, response }` / `{ response }` wrappers are unwrapped. */
 const MAX_DEPTH = 2;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;

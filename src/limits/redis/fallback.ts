@@ -96,7 +96,7 @@ function div(value: number | undefined, n: number): number | undefined {
  * `recoveryIntervalMs` and only while the client reports `ready`; a probe that succeeds ends the outage.
  * Logs once per transition.
  */
-export class Breaker {
+export class RedisHealth {
   private down = false;
   /** The outage so far is only "the client has not connected yet": not logged, and retried once ready. */
   private quiet = false;

@@ -10,8 +10,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { PolicyConfigError, StoreUnavailableError } from '../../errors';
+import { BoundedMap } from '../../util/bounded-map';
 import type { RateLimitSnapshot } from '../../providers/rate-limit-headers';
-import { Breaker, LocalShare, consoleLogger, type RedisStoreLogger, type StoreErrorMode } from './fallback';
+import { LocalShare, RedisHealth, consoleLogger, type RedisStoreLogger, type StoreErrorMode } from './fallback';
 import { DEFAULT_PREFIX, hashKeyName, validatePrefix } from './keys';
 import { COMMANDS, LINE_GRACE_MS, PART_ARGS, SCRIPT_DEFINITIONS, specArgs } from './scripts';
 import type { DemandPart, KeyView, LimitSpec, LimiterStore } from '../store';
@@ -128,7 +129,7 @@ export class RedisStore implements LimiterStore {
   private readonly commands: Record<string, ScriptCommand>;
   private readonly hashTag: ((key: string) => string) | undefined;
   private readonly local: LocalShare;
-  private readonly breaker: Breaker;
+  private readonly breaker: RedisHealth;
   private readonly entries = new WeakMap<LimitSpec, SpecEntry>();
   private readonly localParts = new WeakMap<readonly DemandPart[], readonly DemandPart[]>();
   private lastError: unknown = undefined;
@@ -136,7 +137,7 @@ export class RedisStore implements LimiterStore {
   private sequence = 0;
   /** Identifies this store instance in the waiting lines (random, no `,` or `;`). */
   private readonly instanceId = randomBytes(6).toString('base64url');
-  private readonly waiterIds = new Map<string, string>();
+  private readonly waiterIds = new BoundedMap<string, string>(MAX_WAITER_IDS);
   private nextWaiter = 0;
   /** Acquires made in the current tick, sent together at its end. */
   private pending: Demand[] | undefined = undefined;
@@ -176,7 +177,7 @@ export class RedisStore implements LimiterStore {
         : this.onStoreError === 'fail-closed'
           ? 'rejecting calls (onStoreError "fail-closed")'
           : 'granting calls unlimited (onStoreError "fail-open")';
-    this.breaker = new Breaker(recoveryIntervalMs, options.logger ?? consoleLogger, describeMode);
+    this.breaker = new RedisHealth(recoveryIntervalMs, options.logger ?? consoleLogger, describeMode);
     for (const script of SCRIPT_DEFINITIONS) {
       const definition: { lua: string; numberOfKeys?: number; readOnly?: boolean } = { lua: script.lua, readOnly: script.readOnly };
       if (script.numberOfKeys !== undefined) definition.numberOfKeys = script.numberOfKeys;
@@ -449,7 +450,6 @@ export class RedisStore implements LimiterStore {
     const signature = parts.length === 1 ? parts[0]!.spec.key : parts.map((p) => p.spec.key).join('\u0000');
     let id = this.waiterIds.get(signature);
     if (id === undefined) {
-      if (this.waiterIds.size >= MAX_WAITER_IDS) this.waiterIds.clear();
       id = `${this.instanceId}.${(this.nextWaiter++).toString(36)}`;
       this.waiterIds.set(signature, id);
     }
@@ -486,7 +486,7 @@ export class RedisStore implements LimiterStore {
   }
 }
 
-/** Most key combinations whose waiter ids are remembered (then the map starts over). */
+/** Most key combinations whose waiter ids are remembered (then the oldest is forgotten). */
 const MAX_WAITER_IDS = 10_000;
 
 /** Marks "Redis did not answer" (distinct from any reply). */

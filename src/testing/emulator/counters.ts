@@ -2,7 +2,7 @@
  * Request counters and the admission log of the provider emulator.
  * @packageDocumentation
  */
-import type { EmulatorCounters } from './';
+import type { EmulatorCounters } from './types';
 
 /** Per-model counters plus the log of quota admissions (kept as parallel number arrays). */
 export class ModelStats {

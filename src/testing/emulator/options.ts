@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 import { countTextTokens } from '../../tokens/count';
-import type { EmulatorOptions } from './';
+import type { EmulatorOptions } from './types';
 import { faultTable, type FaultTable } from './faults';
 import type { QuotaLimits } from './quota';
 

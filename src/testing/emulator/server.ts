@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { EmulatorCounters } from './';
+import type { EmulatorCounters } from './types';
 import { Counters, ModelStats } from './counters';
 import { faultTable, pickFault, type FaultKind, type FaultProbabilities, type FaultTable } from './faults';
 import { goDuration, setRateLimitHeaders, setRetryAfterHeaders } from './headers';
