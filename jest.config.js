@@ -1,10 +1,32 @@
-/** @type {import('jest').Config} */
+/**
+ * Two tiers (`npm run test:unit`, `npm run test:integration`):
+ * - unit: `__tests__/unit/**`, one file per source at the mirrored path, plus runtime behaviour suites under
+ *   `unit/runtime/`. The injected FakeClock only: no sleeps, no servers, no child processes.
+ * - integration: `__tests__/integration/**`, real parts (the emulator over HTTP, the real SDKs, redis-server,
+ *   child processes) with generous time bounds; figures that move with machine load live in `npm run bench`.
+ * @type {import('jest').Config}
+ */
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+};
+
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/__tests__'],
-  testMatch: ['**/*.test.ts'],
-  transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-  },
-  testTimeout: 30000,
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/__tests__/unit'],
+      testMatch: ['**/*.test.ts'],
+      transform,
+      testTimeout: 10_000,
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/__tests__/integration'],
+      testMatch: ['**/*.test.ts'],
+      transform,
+      testTimeout: 60_000,
+    },
+  ],
 };

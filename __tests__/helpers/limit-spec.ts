@@ -1,0 +1,19 @@
+/** A {@link LimitSpec} for limiter and store tests: the given limits, default bursts of one second, nothing learned. */
+import type { LimitSpec } from '../../src/limits/store';
+
+/** Key "k", bursts of one second of the given per-minute limits (requests at least 1), nothing learned; `overrides` win. */
+export function spec(overrides: Partial<LimitSpec> = {}): LimitSpec {
+  const rpm = overrides.requestsPerMinute;
+  const tpm = overrides.tokensPerMinute;
+  return {
+    key: 'k',
+    requestsPerMinute: rpm,
+    requestBurst: Math.max(1, (rpm ?? 0) / 60),
+    tokensPerMinute: tpm,
+    tokenBurst: (tpm ?? 0) / 60,
+    tokensPerDay: undefined,
+    learnRequests: false,
+    learnTokens: false,
+    ...overrides,
+  };
+}

@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startEmulator, type EmulatorHandle } from '../../../src/testing';
+import { describeRedis, startRedis, type RedisServerHandle } from '../../helpers/redis-server';
+
+const run = promisify(execFile);
+const root = join(__dirname, '../../..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+/** Example files whose `#region readme` is quoted in the README. */
+const EXAMPLES = ['examples/quickstart.ts', 'examples/observing-fetch.ts', 'examples/redis-fleet.ts', 'examples/emulator.ts', 'examples/logs-and-metrics.ts'];
+
+/** The `#region readme` part of an example file. */
+function readmeRegion(file: string): string {
+  const text = readFileSync(join(root, file), 'utf8');
+  const start = text.indexOf('// #region readme\n');
+  const end = text.indexOf('// #endregion readme');
+  if (start < 0 || end < 0) throw new Error(`${file} has no readme region`);
+  return text.slice(start + '// #region readme\n'.length, end);
+}
+
+describe('examples (type-checked by `npm test`; run here so none of them rots)', () => {
+  let emulator: EmulatorHandle;
+  beforeAll(async () => {
+    emulator = await startEmulator({ requestsPerMinute: 500, tokensPerMinute: 200_000 });
+  });
+  afterAll(() => emulator.close());
+
+  it('the README quick start is examples/quickstart.ts, verbatim', () => {
+    expect(readme).toContain('```ts\n' + readmeRegion('examples/quickstart.ts') + '```');
+  });
+
+  it('every TypeScript block in the README is one of the examples below (none is prose-only)', () => {
+    const blocks = readme.split('```ts\n').slice(1).map((block) => block.slice(0, block.indexOf('```')));
+    const regions = EXAMPLES.map(readmeRegion);
+    expect(blocks.length).toBe(EXAMPLES.length);
+    for (const block of blocks) expect(regions).toContain(block);
+  });
+
+  it.each(['examples/observing-fetch.ts', 'examples/redis-fleet.ts', 'examples/emulator.ts', 'examples/logs-and-metrics.ts'])(
+    'the README snippet in %s is the example, verbatim',
+    (file) => {
+      expect(readme).toContain('```ts\n' + readmeRegion(file) + '```');
+    },
+  );
+
+  /** Runs an example with the SDK pointed at the emulator; returns its last stdout line as JSON. */
+  async function runExample(file: string, env: Record<string, string> = {}): Promise<unknown> {
+    const { stdout } = await run(process.execPath, ['-r', './scripts/register.js', file], {
+      cwd: root,
+      env: { ...process.env, OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'sk-example', ...env },
+      timeout: 30_000,
+    });
+    return JSON.parse(stdout.trim().split('\n').pop()!);
+  }
+
+  it('examples/observing-fetch.ts learns the limits from success headers', async () => {
+    expect(await runExample('examples/observing-fetch.ts')).toEqual({ learnedRequestsPerMinute: 500, learnedTokensPerMinute: 200_000 });
+  }, 40_000);
+
+  it('examples/logs-and-metrics.ts exposes the llm_ series', async () => {
+    const out = (await runExample('examples/logs-and-metrics.ts')) as { series: string[] };
+    expect(out.series).toEqual(expect.arrayContaining(['llm_calls_total', 'llm_rate_limited_total', 'llm_ratelimit_remaining_ratio', 'llm_inflight']));
+  }, 40_000);
+
+  it('examples/emulator.ts runs a call against its own emulator', async () => {
+    const { stdout } = await run(process.execPath, ['-r', './scripts/register.js', 'examples/emulator.ts'], { cwd: root, timeout: 30_000 });
+    expect(stdout).toMatch(/succeeded: 1/);
+  }, 40_000);
+
+  it('examples/quickstart.ts runs against the emulator through the real openai SDK', async () => {
+    const { stdout } = await run(process.execPath, ['-r', './scripts/register.js', 'examples/quickstart.ts'], {
+      cwd: root,
+      env: { ...process.env, OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'sk-example' },
+      timeout: 30_000,
+    });
+    const out = JSON.parse(stdout.trim().split('\n').pop()!) as { completed: number; first: string };
+    expect(out.completed).toBe(5);
+    expect(out.first.length).toBeGreaterThan(0);
+    expect(emulator.counters().succeeded).toBeGreaterThanOrEqual(5);
+  }, 40_000);
+
+  it('npm start (the demo batch) completes every call with no 429 and prints the report', async () => {
+    const { stdout } = await run(process.execPath, ['-r', './scripts/register.js', 'bin/cli.ts', 'demo', '--calls', '60', '--rpm', '1200', '--tpm', '200000'], {
+      cwd: root,
+      timeout: 60_000,
+    });
+    expect(stdout).toMatch(/calls completed\s+60 \/ 60/);
+    expect(stdout).toMatch(/calls failed\s+0/);
+    expect(stdout).toMatch(/429s the provider sent\s+0/);
+    expect(stdout).toMatch(/wall time\s+[\d.]+ s \(ideal [\d.]+ s, [\d.]+×\)/);
+  }, 70_000);
+
+  it('the CLI prints usage for an unknown command and demo --help', async () => {
+    const help = await run(process.execPath, ['-r', './scripts/register.js', 'bin/cli.ts', 'demo', '--help'], { cwd: root });
+    expect(help.stdout).toContain('--workers N');
+    const bad = await run(process.execPath, ['-r', './scripts/register.js', 'bin/cli.ts', 'nonsense'], { cwd: root }).catch((e: { code: number; stdout: string }) => e);
+    expect((bad as { code: number }).code).toBe(2);
+    expect((bad as { stdout: string }).stdout).toContain('llm-resilience emulator');
+  }, 30_000);
+});
+
+describeRedis('the README RedisStore example', 'any', () => {
+  let emulator: EmulatorHandle;
+  let redis: RedisServerHandle;
+  beforeAll(async () => {
+    emulator = await startEmulator({ requestsPerMinute: 500, tokensPerMinute: 200_000 });
+    redis = await startRedis();
+  }, 30_000);
+  afterAll(async () => {
+    await emulator.close();
+    await redis.stop();
+  });
+
+  it('examples/redis-fleet.ts runs against a real redis-server and the emulator', async () => {
+    const { stdout } = await run(process.execPath, ['-r', './scripts/register.js', 'examples/redis-fleet.ts'], {
+      cwd: root,
+      env: { ...process.env, OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'sk-example', REDIS_URL: redis.url },
+      timeout: 30_000,
+    });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ completed: 3 });
+    expect(emulator.counters().succeeded).toBe(3);
+  }, 40_000);
+});

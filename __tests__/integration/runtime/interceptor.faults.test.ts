@@ -1,0 +1,120 @@
+import 'reflect-metadata';
+import OpenAI from 'openai';
+import { container } from 'tsyringe';
+import {
+  AdaptiveRetry,
+  CircuitOpenError,
+  RateLimited,
+  RetryExhaustedError,
+  TokenBudget,
+  configureResilience,
+  currentCall,
+  estimateChatTokens,
+  observingFetch,
+} from '../../../index';
+import { startEmulator, type EmulatorHandle } from '../../../src/testing';
+
+type ChatRequest = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
+const QUOTA = { requestsPerMinute: 6000, tokensPerMinute: 400_000 };
+const key = (req: ChatRequest) => `openai:${req.model}`;
+
+function request(i: number): ChatRequest {
+  return { model: 'gpt-4o-mini', max_tokens: 30, messages: [{ role: 'user', content: `Summarise ticket ${i}: the export is late again.` }] };
+}
+
+/** Prints a figure line that the README's reliability table quotes. */
+function figure(name: string, values: Record<string, number | string>): void {
+  console.log(`figure ${name}: ${Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+}
+
+describe('provider faults against the emulator, through the real openai SDK', () => {
+  let emulator: EmulatorHandle;
+  afterEach(() => emulator.close());
+
+  it('5% 5xx/529 and 1% dropped connections over a 600-call batch: every call completes with maxRetries 5', async () => {
+    emulator = await startEmulator({ ...QUOTA, latencyMs: [10, 30], faults: { serverError: 0.025, overloaded: 0.025, drop: 0.01 } });
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: emulator.url, maxRetries: 0, fetch: observingFetch() });
+    configureResilience(container, { policies: { 'openai:gpt-4o-mini': QUOTA } });
+    class Service {
+      @AdaptiveRetry({ maxRetries: 5, baseDelayMs: 50 })
+      @RateLimited({ key })
+      @TokenBudget({ key, estimate: (req: ChatRequest) => estimateChatTokens(req) })
+      async call(req: ChatRequest) {
+        return client.chat.completions.create(req, { signal: currentCall()?.signal });
+      }
+    }
+    const service = new Service();
+    const started = performance.now();
+    const outcomes = await Promise.allSettled(Array.from({ length: 600 }, (_, i) => service.call(request(i))));
+    const seconds = (performance.now() - started) / 1000;
+    const c = emulator.counters();
+    const failed = outcomes.filter((o) => o.status === 'rejected').length;
+    figure('provider-faults', { calls: 600, completed: 600 - failed, failed, sent: c.requests, serverErrors: c.serverErrors, dropped: c.dropped, rateLimited: c.rateLimited, seconds: seconds.toFixed(1) });
+    expect(failed).toBe(0);
+    expect(c.succeeded).toBe(600);
+    expect(c.serverErrors + c.dropped).toBeGreaterThan(10); // the faults really happened
+  }, 60_000);
+
+  it('a 30-second full outage: calls fail fast once the breaker opens, and recover after', async () => {
+    emulator = await startEmulator({ ...QUOTA, latencyMs: [5, 15] });
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: emulator.url, maxRetries: 0 });
+    configureResilience(container, { policies: { 'openai:gpt-4o-mini': QUOTA } });
+    class Service {
+      @AdaptiveRetry({ maxRetries: 2, baseDelayMs: 100 }) // default breaker: ≥ 10 attempts, 50 % failures, 5 s cool-off
+      @RateLimited({ key })
+      async call(req: ChatRequest) {
+        return client.chat.completions.create(req, { signal: currentCall()?.signal });
+      }
+    }
+    const service = new Service();
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    for (let i = 0; i < 20; i++) await service.call(request(i));
+
+    emulator.setOutage(true);
+    const outageStart = performance.now();
+    const sentBefore = emulator.counters().requests;
+    const results: Array<{ kind: string; ms: number }> = [];
+    const pending: Promise<void>[] = [];
+    while (performance.now() - outageStart < 30_000) {
+      const t = performance.now();
+      pending.push(
+        service.call(request(0)).then(
+          () => void results.push({ kind: 'ok', ms: performance.now() - t }),
+          (e: unknown) => void results.push({ kind: e instanceof CircuitOpenError ? 'fast' : e instanceof RetryExhaustedError ? (e as RetryExhaustedError).reason : String(e), ms: performance.now() - t }),
+        ),
+      );
+      await sleep(100);
+    }
+    await Promise.all(pending);
+    const sentDuringOutage = emulator.counters().requests - sentBefore;
+    emulator.setOutage(false);
+    const outageEnd = performance.now();
+    let recoveredAfterMs = -1;
+    while (performance.now() - outageEnd < 10_000) {
+      const ok = await service.call(request(1)).then(() => true, () => false);
+      if (ok) {
+        recoveredAfterMs = performance.now() - outageEnd;
+        break;
+      }
+      await sleep(100);
+    }
+    const after = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => service.call(request(i))));
+    const fast = results.filter((r) => r.kind === 'fast');
+    figure('provider-outage-30s', {
+      calls: results.length,
+      failedFast: fast.length,
+      sentDuringOutage,
+      withoutBreakerWouldSend: results.length * 3,
+      slowestFastFailMs: Math.max(...fast.map((r) => r.ms)).toFixed(1),
+      recoveredAfterMs: recoveredAfterMs.toFixed(0),
+      afterRecovery: `${after.filter((o) => o.status === 'fulfilled').length}/20`,
+    });
+    expect(results.filter((r) => r.kind === 'ok')).toHaveLength(0);
+    expect(fast.length).toBeGreaterThan(results.length * 0.8);
+    for (const r of fast) expect(r.ms).toBeLessThan(50);
+    expect(sentDuringOutage).toBeLessThan(60); // ~10 to open + one probe per cool-off; without the breaker ~900
+    expect(recoveredAfterMs).toBeGreaterThanOrEqual(0);
+    expect(recoveredAfterMs).toBeLessThan(6000); // within one cool-off
+    expect(after.every((o) => o.status === 'fulfilled')).toBe(true);
+  }, 60_000);
+});

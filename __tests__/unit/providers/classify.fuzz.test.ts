@@ -1,0 +1,44 @@
+import fc from 'fast-check';
+import { classifyError, errorFacts } from '../../../src/providers/classify';
+import { RUNS, anyBody, anyHeaders } from '../../helpers/header-arbitraries';
+
+describe('header parsers under fuzzing', () => {
+  it('errorFacts and classifyError never throw on anything, and the verdict is coherent', () => {
+    const retryReasons = ['rate-limited', 'overloaded', 'server-error', 'request-timeout', 'conflict', 'network', 'attempt-timeout', 'should-retry-header'];
+    const noRetryReasons = ['aborted', 'client-error', 'quota-exhausted', 'should-retry-header', 'not-retryable'];
+    const errorLike = fc.oneof(
+      fc.anything(),
+      fc.record(
+        {
+          status: fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.anything()),
+          statusCode: fc.anything(),
+          headers: fc.oneof(anyHeaders, fc.anything()),
+          body: anyBody,
+          error: anyBody,
+          code: fc.oneof(fc.constantFrom('ECONNRESET', 'ABORT_ERR', 'ATTEMPT_TIMEOUT', 'insufficient_quota'), fc.anything()),
+          name: fc.oneof(fc.constantFrom('AbortError', 'TypeError', 'APIConnectionError'), fc.string()),
+          message: fc.oneof(fc.constantFrom('fetch failed', 'socket hang up', 'insufficient_quota'), fc.string()),
+          cause: fc.anything(),
+          response: fc.record({ status: fc.anything(), headers: fc.oneof(anyHeaders, fc.anything()), data: anyBody }),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    fc.assert(
+      fc.property(errorLike, (error) => {
+        const facts = errorFacts(error);
+        if (facts.status !== undefined) {
+          expect(Number.isInteger(facts.status)).toBe(true);
+          expect(facts.status).toBeGreaterThanOrEqual(100);
+        }
+        const c = classifyError(error);
+        expect(typeof c.retryable).toBe('boolean');
+        expect(c.retryable ? retryReasons : noRetryReasons).toContain(c.reason);
+        // Aborts and attempt timeouts are decided before the facts are read; otherwise the status is carried.
+        if (c.reason !== 'aborted' && c.reason !== 'attempt-timeout') expect(c.status).toBe(facts.status);
+        else expect(c.status).toBeUndefined();
+      }),
+      RUNS,
+    );
+  });
+});
