@@ -5,20 +5,23 @@
  * every call (what `observingFetch()` does on each response), since that feeds the remaining/ratio gauges and
  * the low-capacity alert. Sequential awaits; the variants are interleaved over many short rounds (order
  * reversed every other round) and the median and fastest rounds are reported — the fastest is the least
- * disturbed by other load on the machine. Then the telemetry hooks of one successful call alone (started,
- * observed, succeeded, finished) without and with metrics, which isolates the added work, and one scrape.
+ * disturbed by other load on the machine. Then the events of one successful call alone (call start, capacity
+ * observed, succeeded, call end) published without and with the metrics subscribed, which isolates the added
+ * work, and one scrape.
  *
  *   node -r ./scripts/register.js bench/metrics-overhead.ts [--quick]
  *   npx tsc -p tsconfig.json --outDir /tmp/mb && NODE_PATH=$PWD/node_modules node /tmp/mb/bench/metrics-overhead.js [--quick]
  */
 
 import 'reflect-metadata';
-import pino from 'pino';
 import { Registry } from 'prom-client';
 import { container } from 'tsyringe';
-import { AdaptiveRetry, RateLimited, TokenBudget, configureResilience, currentCall, parseRateLimitHeaders } from '../index';
+import { AdaptiveRetry, RateLimited, TokenBudget, configureResilience, currentCall } from '../index';
+import { EventHub } from '../src/events/hub';
 import { ResilienceMetrics } from '../src/observability/metrics';
-import { Telemetry } from '../src/observability/telemetry';
+import { subscribeMetrics } from '../src/observability/metrics-feed';
+import { parseRateLimitHeaders } from '../src/providers/rate-limit-headers';
+import { CapacityReporter } from '../src/runtime/capacity';
 
 const quick = process.argv.includes('--quick');
 const CALLS_PER_ROUND = quick ? 10_000 : 40_000;
@@ -127,31 +130,30 @@ async function main(): Promise<void> {
   console.log(`scrape (registry.metrics(), 2 keys): ${median(scrapes).toFixed(0)} µs`);
 }
 
-/** The telemetry hooks of one successful call with rate-limit headers, alone. */
+/** The events of one successful call with rate-limit headers, alone, as the interceptor publishes them. */
 function hooks(): void {
   const snapshot = parseRateLimitHeaders(HEADERS, Date.now())!;
-  const logger = pino({ level: 'silent' });
-  const variants = {
-    'no metrics': new Telemetry({ logger }),
-    metrics: new Telemetry({ logger, metrics: ResilienceMetrics.for(new Registry()) }),
-  };
+  const withMetrics = new EventHub();
+  subscribeMetrics(withMetrics, ResilienceMetrics.for(new Registry()));
+  const variants = { 'no metrics': new EventHub(), metrics: withMetrics };
   const n = quick ? 200_000 : 2_000_000;
-  const once = (t: Telemetry): number => {
+  const once = (events: EventHub): number => {
+    const capacity = new CapacityReporter(events);
     const start = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
-      t.started('k');
-      t.observed('k', snapshot);
-      t.succeeded('k', 1, 100, 90);
-      t.finished('k');
+      if (events.callStart.listening) events.callStart.emit({ key: 'k' });
+      capacity.observed('k', snapshot);
+      if (events.succeeded.listening) events.succeeded.emit({ key: 'k', model: undefined, attempt: 1, estimatedTokens: 100, actualTokens: 90 });
+      if (events.callEnd.listening) events.callEnd.emit({ key: 'k' });
     }
     return Number(process.hrtime.bigint() - start) / n;
   };
   const results: Record<string, number[]> = { 'no metrics': [], metrics: [] };
   for (let round = 0; round < 7; round++) {
-    for (const [name, t] of Object.entries(variants)) results[name]!.push(once(t));
+    for (const [name, events] of Object.entries(variants)) results[name]!.push(once(events));
   }
   const [off, on] = [Math.min(...results['no metrics']!), Math.min(...results.metrics!)];
-  console.log(`telemetry hooks of one call (started, observed, succeeded, finished): no metrics ${off.toFixed(0)} ns, metrics ${on.toFixed(0)} ns (+${(on - off).toFixed(0)} ns)`);
+  console.log(`events of one call (call start, capacity observed, succeeded, call end): no metrics ${off.toFixed(0)} ns, metrics ${on.toFixed(0)} ns (+${(on - off).toFixed(0)} ns)`);
 }
 
 main().catch((error: unknown) => {

@@ -1,20 +1,58 @@
 /**
- * The runtime's public surface (the package root adds the decorators).
+ * The runtime's public surface (the package root adds the decorators). Everything users need to configure,
+ * observe and extend the runtime; internals are not exported.
  * @packageDocumentation
  */
 
-export { JITTER_KINDS, initialBackoff, jitterAboveHint, nextBackoff } from './retry/backoff';
-export type { BackoffOptions, BackoffState, JitterKind } from './retry/backoff';
-export { classifyError, errorFacts } from './providers/classify';
-export type { Classification, ErrorFacts, NoRetryReason, RetryReason } from './providers/classify';
+// configuring the runtime
+export { configureResilience } from './runtime/configure';
+export type { ResilienceOptions } from './runtime/resilience-options';
+export type { ResilienceRuntime } from './runtime/resilience-runtime';
+export { ResilienceTokens } from './runtime/di-tokens';
+export { LOW_CAPACITY_DEFAULTS } from './runtime/capacity';
+export type { LowCapacityOptions } from './runtime/capacity';
+export { DEFAULT_METRICS_PREFIX } from './observability/metrics-options';
+export type { MetricsOptions, MetricsRegistry } from './observability/metrics-options';
 export { systemClock } from './clock';
 export type { Clock, RandomSource, TimerHandle } from './clock';
-export { activeInterceptor, configureResilience } from './runtime/configure';
-export type { ResilienceOptions } from './runtime/configure';
-export type { ResolvedConfig } from './runtime/resolved-config';
+
+// the policies' options
+export { DEFAULTS } from './policy/options';
+export type { AdaptiveRetryOptions, KeySource, NamedPolicy, OnLimit, RateLimitedOptions, TokenBudgetOptions } from './policy/options';
+export type { JitterKind } from './retry/backoff';
+export type { BreakerOptions, BreakerState } from './retry/breaker';
+export type { RetryBudgetOptions } from './retry/retry-budget';
+
+// inside a decorated method
 export { currentCall } from './runtime/context';
 export type { CallContext } from './runtime/context';
-export { ResilienceTokens } from './runtime/di-tokens';
+export { observingFetch } from './runtime/observing-fetch';
+export type { FetchLike } from './runtime/observing-fetch';
+export type { HeaderValue, HeadersLike } from './providers/headers';
+
+// events
+export type { ResilienceEvents } from './events/hub';
+export type { Disposable } from './events/disposable';
+export type { Listener } from './events/emitter';
+export type {
+  AttemptFailure,
+  BreakerEvent,
+  CallEvent,
+  CallInfo,
+  CapacityEvent,
+  CapacityResource,
+  CooldownEvent,
+  FailedEvent,
+  LowCapacityEvent,
+  QueuedEvent,
+  RateLimitedEvent,
+  RejectedEvent,
+  RetryEvent,
+  SucceededEvent,
+  WaitedEvent,
+} from './events/types';
+
+// errors
 export {
   AttemptTimeoutError,
   CircuitOpenError,
@@ -26,32 +64,18 @@ export {
   TokenBudgetExceededError,
 } from './errors';
 export type { RetryStopReason } from './errors';
-export { readHeader } from './providers/headers';
-export type { HeaderValue, HeadersLike } from './providers/headers';
-export { Interceptor } from './runtime/interceptor';
-export { REDACT_PATHS } from './observability/log-redaction';
-export { LOW_CAPACITY_DEFAULTS } from './observability/low-capacity';
-export type { CapacityResource, LowCapacityEvent, LowCapacityOptions } from './observability/low-capacity';
+export { classifyError } from './providers/classify';
+export type { Classification, NoRetryReason, RetryReason } from './providers/classify';
+
+// stores
 export { MemoryStore } from './limits/memory-store';
 export type { MemoryStoreOptions } from './limits/memory-store';
-export { POLICY_METADATA_KEY, getPolicyMetadata } from './policy/metadata';
-export { DEFAULT_METRICS_PREFIX, MAX_METRIC_KEYS, OVERFLOW_KEY, WAIT_BUCKETS_SECONDS } from './observability/metrics';
-export type { MetricsOptions, MetricsRegistry } from './observability/metrics';
-export type { PolicyMetadata } from './policy/metadata';
-export { DEFAULTS } from './policy/options';
-export type { AdaptiveRetryOptions, KeySource, NamedPolicy, OnLimit, RateLimitedOptions, TokenBudgetOptions } from './policy/options';
-export { observingFetch } from './runtime/observing-fetch';
-export type { FetchLike } from './runtime/observing-fetch';
-export { RedisStore, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_POLL_JITTER_MS, DEFAULT_RECOVERY_INTERVAL_MS } from './limits/redis/redis-store';
+export { RedisStore } from './limits/redis/redis-store';
 export type { RedisStoreClient, RedisStoreLogger, RedisStoreOptions, StoreErrorMode } from './limits/redis/redis-store';
-export { parseRateLimitHeaders } from './providers/rate-limit-headers';
-export type { RateLimitSnapshot, ResourceSnapshot } from './providers/rate-limit-headers';
-export { DAY_BUDGET_SPENT, LEARNING_REQUESTS_PER_MINUTE } from './limits/store';
+export { DAY_BUDGET_SPENT } from './limits/store';
 export type { DemandPart, KeyView, LimitSpec, LimiterStore } from './limits/store';
-export { Telemetry } from './observability/telemetry';
-export type { AttemptFields, CallFields, TelemetryConfig } from './observability/telemetry';
+export type { RateLimitSnapshot, ResourceSnapshot } from './providers/rate-limit-headers';
+
+// tokens
 export { countTextTokens, estimateChatTokens, usageTokens } from './tokens';
 export type { ChatRequestLike } from './tokens';
-export { parseGoDuration, parseResetTimestamp, parseRetryAfter } from './providers/header-values';
-export { serverWaitHint } from './providers/wait-hints';
-export type { WaitHint, WaitHintSource } from './providers/wait-hints';

@@ -8,28 +8,9 @@
  * @packageDocumentation
  */
 
-import type { Counter, Gauge, Histogram, Metric, OpenMetricsContentType, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Metric, Registry } from 'prom-client';
 import { PolicyConfigError } from '../errors';
-
-/** A prom-client registry (Prometheus or OpenMetrics content type). */
-export type MetricsRegistry = Registry | Registry<OpenMetricsContentType>;
-
-/** `configureResilience({ metrics })`. */
-export interface MetricsOptions {
-  /** The registry the series are registered in (the one your `/metrics` endpoint serves). */
-  readonly registry: MetricsRegistry;
-  /** Prefix of every series name. Default `llm_`. */
-  readonly prefix?: string;
-}
-
-/** Default series name prefix. */
-export const DEFAULT_METRICS_PREFIX = 'llm_';
-/** Most distinct `key` label values per registry; further keys are counted under {@link OVERFLOW_KEY}. */
-export const MAX_METRIC_KEYS = 1000;
-/** The `key` label of keys beyond {@link MAX_METRIC_KEYS}. */
-export const OVERFLOW_KEY = '_other';
-/** Buckets of `llm_limiter_wait_seconds`: 5 ms to 5 minutes. */
-export const WAIT_BUCKETS_SECONDS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+import { DEFAULT_METRICS_PREFIX, MAX_METRIC_KEYS, OVERFLOW_KEY, WAIT_BUCKETS_SECONDS, type MetricsRegistry } from './metrics-options';
 
 /** Series names without the prefix. */
 export const SERIES = {
@@ -43,9 +24,6 @@ export const SERIES = {
   inflight: 'inflight',
   breaker: 'breaker_transitions_total',
 } as const;
-
-/** A valid Prometheus metric name prefix (may be empty). */
-export const METRICS_PREFIX_PATTERN = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 
 /** One key's figures: plain numbers updated on the hot path, exported at scrape time. */
 export class KeySeries {
@@ -235,7 +213,7 @@ export class ResilienceMetrics {
       }
     });
     existing.forEach((metric, i) => {
-      if (metric === undefined) registry.registerMetric(owner.metrics[i]!);
+      if (metric === undefined) (registry as unknown as Registry).registerMetric(owner.metrics[i]!);
     });
     return owner;
   }

@@ -20,16 +20,10 @@ export class Call implements ContextSource {
   backoff: BackoffState | undefined = undefined;
   /** The last attempt's error. */
   lastError: unknown = undefined;
-  /** The current attempt is the half-open breaker's probe. */
-  probe = false;
-  /** The current attempt's outcome reached the breaker. */
-  recorded = false;
   /** The current attempt's context (what `currentCall()` returns inside the method), once asked for. */
   context: AttemptContext | undefined = undefined;
   /** The current attempt can be aborted by more than the caller (a timeout or the deadline). */
   ownSignal = false;
-  /** The current attempt's method threw before returning: nothing was sent, and its take was given back. */
-  unsent = false;
 
   /**
    * @param sink - where the attempt contexts report headers (the interceptor).
@@ -58,7 +52,6 @@ export class Call implements ContextSource {
   resetAttempt(ownSignal: boolean): void {
     this.context = undefined;
     this.ownSignal = ownSignal;
-    this.unsent = false;
   }
 
   /** @inheritDoc */

@@ -1,18 +1,14 @@
 /**
- * Injection tokens under which `configureResilience` registers the runtime's parts in a tsyringe container.
+ * Injection tokens under which `configureResilience` registers the runtime's parts in tsyringe's root container.
  * @packageDocumentation
  */
 
 /** Tokens for `container.resolve(...)`. */
 export const ResilienceTokens = {
-  /** The resolved configuration ({@link ResolvedConfig}). */
+  /** The resolved configuration (internal: the interceptor is constructed with it). */
   Config: Symbol.for('llm-resilience:config'),
-  /** The {@link Interceptor} applying the policies. */
-  Interceptor: Symbol.for('llm-resilience:interceptor'),
-  /** The {@link Clock}. */
-  Clock: Symbol.for('llm-resilience:clock'),
-  /** The {@link LimiterStore}. */
-  Store: Symbol.for('llm-resilience:store'),
-  /** The pino logger. */
-  Logger: Symbol.for('llm-resilience:logger'),
+  /** The configured `ResilienceRuntime` (what `configureResilience` returned). */
+  Runtime: Symbol.for('llm-resilience:runtime'),
+  /** The runtime's `ResilienceEvents`. */
+  Events: Symbol.for('llm-resilience:events'),
 } as const;

@@ -3,24 +3,23 @@
  * @packageDocumentation
  */
 
-import type { Logger } from 'pino';
 import type { Clock, RandomSource } from '../clock';
+import type { EventHub } from '../events/hub';
 import type { LimiterStore } from '../limits/store';
-import type { LowCapacityEvent } from '../observability/low-capacity';
-import type { ResilienceMetrics } from '../observability/metrics';
 import type { NamedPolicy } from '../policy/options';
 
 /** The configuration after defaults, as the interceptor receives it. */
 export interface ResolvedConfig {
+  /** Named policies by key. */
   readonly policies: ReadonlyMap<string, NamedPolicy>;
+  /** Where bucket state lives. */
   readonly store: LimiterStore;
-  readonly logger: Logger;
+  /** Time and timers. */
   readonly clock: Clock;
+  /** Uniform [0, 1) random source for jitter. */
   readonly random: RandomSource;
-  /** The registered series, when metrics are configured. */
-  readonly metrics?: ResilienceMetrics;
-  /** The low-capacity callback. */
-  readonly onLowCapacity?: (event: LowCapacityEvent) => void;
+  /** Where the runtime publishes what it does (logs, metrics and the low-capacity callback are subscribed). */
+  readonly events: EventHub;
   /** The low-capacity alert's settings. */
-  readonly lowCapacity?: { readonly threshold: number; readonly consecutive: number };
+  readonly lowCapacity: { readonly threshold: number; readonly consecutive: number };
 }

@@ -14,9 +14,9 @@ import {
   estimateChatTokens,
   observingFetch,
   type LowCapacityEvent,
-} from '../../index';
-import { startEmulator, type EmulatorHandle } from '../../src/testing';
-import { samples } from '../helpers/prometheus';
+} from '../../../index';
+import { startEmulator, type EmulatorHandle } from '../../../src/testing';
+import { samples } from '../../helpers/prometheus';
 
 type ChatRequest = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
 type LogRecord = Record<string, unknown> & { level: number; msg: string };

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
-import { startMetricsExample } from '../../examples/metrics-server';
+import { startMetricsExample } from '../../../examples/metrics-server';
 
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '../../..');
 const ALERTS = path.join(ROOT, 'examples/prometheus/alerts.yml');
 const SERIES = [
   'llm_calls_total',

@@ -1,0 +1,20 @@
+import { eventPipeline, snapshot } from '../../helpers/event-pipeline';
+
+describe('the onLowCapacity callback', () => {
+  it('a throwing or rejecting callback never breaks the call path: caught and logged', async () => {
+    const { capacity, records } = eventPipeline({
+      onLowCapacity: (e) => {
+        if (e.resource === 'requests') throw new Error('pager down');
+        return Promise.reject(new Error('webhook 500')) as unknown as void;
+      },
+      lowCapacity: { consecutive: 1 },
+    });
+    expect(() => capacity.observed('k', snapshot(1, 1))).not.toThrow();
+    await new Promise((resolve) => setImmediate(resolve));
+    const errors = records().filter((r) => r.msg === 'onLowCapacity callback failed');
+    expect(errors).toEqual([
+      expect.objectContaining({ level: 50, key: 'k', resource: 'requests', error: 'Error: pager down' }),
+      expect.objectContaining({ level: 50, key: 'k', resource: 'tokens', error: 'Error: webhook 500' }),
+    ]);
+  });
+});

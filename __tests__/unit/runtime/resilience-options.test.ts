@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { Registry } from 'prom-client';
+import { container } from 'tsyringe';
+import { PolicyConfigError, configureResilience } from '../../../index';
+
+describe('configureResilience options', () => {
+  afterAll(() => configureResilience(container));
+  it.each([
+    ['metrics', { metrics: 5 }],
+    ['metrics.registry', { metrics: { registry: {} } }],
+    ['metrics.prefix', { metrics: { registry: new Registry(), prefix: 'llm-' } }],
+    ['onLowCapacity', { onLowCapacity: 'page me' }],
+    ['lowCapacity', { lowCapacity: 0.1 }],
+    ['lowCapacity.threshold', { lowCapacity: { threshold: 0 } }],
+    ['lowCapacity.threshold', { lowCapacity: { threshold: 1.5 } }],
+    ['lowCapacity.threshold', { lowCapacity: { threshold: Number.NaN } }],
+    ['lowCapacity.consecutive', { lowCapacity: { consecutive: 0 } }],
+    ['lowCapacity.consecutive', { lowCapacity: { consecutive: 2.5 } }],
+    ['asyncContext', { asyncContext: 'yes' }],
+    ['policies', { policies: 'openai' }],
+  ])('rejects an invalid %s', (option, options) => {
+    const error = (() => {
+      try {
+        configureResilience(container, options as never);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(PolicyConfigError);
+    expect((error as PolicyConfigError).option).toBe(option);
+  });
+
+  it('registers no series when another option is invalid', () => {
+    const registry = new Registry();
+    expect(() => configureResilience(container, { metrics: { registry }, lowCapacity: { consecutive: -1 } })).toThrow(PolicyConfigError);
+    expect(registry.getMetricsAsArray()).toEqual([]);
+  });
+});

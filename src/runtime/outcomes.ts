@@ -1,0 +1,159 @@
+/**
+ * Step 6 of the composition order: what an attempt's outcome teaches the limits. Provider headers are adopted,
+ * real usage is settled against the estimate, a 429 gives back the tokens the provider did not charge and its
+ * wait pauses the whole key; a method that threw before sending anything gives back its whole take.
+ * @packageDocumentation
+ */
+
+import type { EventHub } from '../events/hub';
+import type { AttemptFailure, CallInfo } from '../events/types';
+import type { Limiter } from '../limits/limiter';
+import type { LimiterStore } from '../limits/store';
+import type { Classification } from '../providers/classify';
+import type { HeadersLike } from '../providers/headers';
+import { parseRateLimitHeaders } from '../providers/rate-limit-headers';
+import { resultHeaders } from '../providers/result-headers';
+import { serverWaitHint, type WaitHint } from '../providers/wait-hints';
+import { usageTokens } from '../tokens/usage';
+import type { Clock } from '../clock';
+import type { Call } from './call';
+import type { CapacityReporter } from './capacity';
+import type { CallLimits } from './plan';
+
+/** A failed attempt, classified (what the retry decision and the events need). */
+export interface Failure {
+  /** What the attempt threw (unwrapped). */
+  readonly error: unknown;
+  /** Its classification. */
+  readonly classification: Classification;
+  /** The server's requested wait, if any. */
+  readonly hint: WaitHint | undefined;
+  /** False when the method threw before sending anything. */
+  readonly sent: boolean;
+}
+
+function ignoreRejection(value: void | Promise<void>): void {
+  if (value !== undefined) value.then(undefined, () => undefined);
+}
+
+function modelOf(args: readonly unknown[]): string | undefined {
+  const first = args[0] as { model?: unknown } | null | undefined;
+  return first !== null && typeof first === 'object' && typeof first.model === 'string' ? first.model : undefined;
+}
+
+/** The event fields identifying the call's current attempt. */
+export function callInfo(call: Call): CallInfo {
+  return { key: call.key, model: modelOf(call.args), attempt: call.attempt, estimatedTokens: call.limits?.estimate };
+}
+
+/** The event fields of a failed attempt. */
+export function failureInfo(call: Call, failure: Failure): AttemptFailure {
+  const { classification, hint } = failure;
+  return {
+    key: call.key,
+    model: modelOf(call.args),
+    attempt: call.attempt,
+    estimatedTokens: call.limits?.estimate,
+    status: classification.status,
+    reason: classification.reason,
+    retryAfterMs: hint === undefined ? undefined : Math.ceil(hint.ms),
+  };
+}
+
+/** Records attempt outcomes in the store, the limiter's queues and the events. */
+export class Outcomes {
+  /**
+   * @param store - the limiter store.
+   * @param limiter - the queues to wake when capacity comes back.
+   * @param clock - the runtime's clock.
+   * @param events - where outcomes are published.
+   * @param capacity - turns observed rate-limit headers into capacity events.
+   */
+  constructor(
+    private readonly store: LimiterStore,
+    private readonly limiter: Limiter,
+    private readonly clock: Clock,
+    private readonly events: EventHub,
+    private readonly capacity: CapacityReporter,
+  ) {}
+
+  /** A success: provider headers on the result, real usage against the estimate, then the event. */
+  succeeded(call: Call, result: unknown): void {
+    const limits = call.limits;
+    const events = this.events;
+    if (limits === undefined) {
+      if (events.succeeded.listening) {
+        events.succeeded.emit({ key: call.key, model: modelOf(call.args), attempt: call.attempt, estimatedTokens: undefined, actualTokens: undefined });
+      }
+      return;
+    }
+    const headers = resultHeaders(result);
+    if (headers !== undefined) this.observe(limits, headers);
+    const budget = call.plan.budget;
+    let actual = budget?.actual !== undefined ? budget.actual(result) : usageTokens(result);
+    if (actual === undefined || typeof actual !== 'number' || !Number.isFinite(actual) || actual < 0) actual = call.context?.usage;
+    if (actual !== undefined && actual !== limits.estimate) this.settle(limits, actual - limits.estimate);
+    if (events.succeeded.listening) {
+      events.succeeded.emit({
+        key: call.key,
+        model: modelOf(call.args),
+        attempt: call.attempt,
+        estimatedTokens: budget === undefined ? undefined : limits.estimate,
+        actualTokens: actual,
+      });
+    }
+  }
+
+  /**
+   * A failure: classifies it, adopts its headers, and for a 429 refunds the tokens the provider did not charge,
+   * pauses the key for the server's wait and publishes `rateLimited` and `cooldown`.
+   * @param call - the call.
+   * @param error - what the attempt threw (unwrapped).
+   * @param classification - its classification.
+   * @param sent - false when the method threw before sending anything (its take was already given back).
+   */
+  failed(call: Call, error: unknown, classification: Classification, sent: boolean): Failure {
+    const now = this.clock.now();
+    const { headers, body } = classification;
+    const hint = headers !== undefined || body !== undefined ? serverWaitHint(headers, body, now) : undefined;
+    const failure: Failure = { error, classification, hint, sent };
+    const limits = call.limits;
+    const events = this.events;
+    const rateLimited = classification.status === 429;
+    if (rateLimited && events.rateLimited.listening) events.rateLimited.emit(failureInfo(call, failure));
+    if (limits === undefined) return failure;
+    if (headers !== undefined) this.observe(limits, headers);
+    if (rateLimited) {
+      if (limits.estimate > 0 && sent) this.settle(limits, -limits.estimate);
+      if (hint !== undefined && classification.reason === 'rate-limited') {
+        for (const part of limits.parts) ignoreRejection(this.store.cooldown(part.spec, now + hint.ms, now));
+        if (events.cooldown.listening) {
+          events.cooldown.emit({ ...failureInfo(call, failure), key: limits.plan.key, waitMs: hint.ms, source: hint.source });
+        }
+      }
+    }
+    return failure;
+  }
+
+  /** Rate-limit headers of an attempt: the store adopts them, the capacity events report them. */
+  observe(limits: CallLimits, headers: HeadersLike): void {
+    const now = this.clock.now();
+    const snapshot = parseRateLimitHeaders(headers, now);
+    if (snapshot === undefined) return;
+    ignoreRejection(this.store.observe(limits.parts[0]!.spec, snapshot, now));
+    this.capacity.observed(limits.plan.key, snapshot);
+  }
+
+  /** Returns an attempt's whole take (its request and estimated tokens) to every key: it never left. */
+  giveBack(limits: CallLimits): void {
+    const now = this.clock.now();
+    for (const part of limits.parts) ignoreRejection(this.store.settle(part.spec, -part.tokens, now, -part.requests));
+    this.limiter.kick(limits.plan.queueKey);
+  }
+
+  private settle(limits: CallLimits, delta: number): void {
+    const now = this.clock.now();
+    for (const part of limits.parts) ignoreRejection(this.store.settle(part.spec, delta, now));
+    if (delta < 0) this.limiter.kick(limits.plan.queueKey);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The options of `configureResilience`, and their validation.
+ * @packageDocumentation
+ */
+
+import type { Logger } from 'pino';
+import type { Clock, RandomSource } from '../clock';
+import { PolicyConfigError } from '../errors';
+import type { LowCapacityEvent } from '../events/types';
+import type { LimiterStore } from '../limits/store';
+import { DEFAULT_METRICS_PREFIX, METRICS_PREFIX_PATTERN, type MetricsOptions } from '../observability/metrics-options';
+import type { NamedPolicy } from '../policy/options';
+import { validateNamedPolicy } from '../policy/validate';
+import { isObject } from '../util/values';
+import { LOW_CAPACITY_DEFAULTS, type LowCapacityOptions } from './capacity';
+
+/** Options of `configureResilience`. */
+export interface ResilienceOptions {
+  /** Limits configured outside code, by key (`'openai:gpt-4o-mini': { requestsPerMinute, tokensPerMinute }`). */
+  readonly policies?: Readonly<Record<string, NamedPolicy>>;
+  /** Where bucket state lives. Default: a new in-memory store. */
+  readonly store?: LimiterStore;
+  /**
+   * A pino logger. Which events are logged is decided from its level when you configure. Default: silent.
+   */
+  readonly logger?: Logger;
+  /** Time source. Default: `systemClock`. */
+  readonly clock?: Clock;
+  /** Uniform [0, 1) random source for jitter. Default `Math.random`. */
+  readonly random?: RandomSource;
+  /**
+   * Prometheus series in a prom-client registry (`{ registry, prefix? }`, prefix default `llm_`). prom-client
+   * is loaded only when this is set. Default: no metrics.
+   */
+  readonly metrics?: MetricsOptions;
+  /**
+   * Called when a key's provider-reported remaining / limit stays below `lowCapacity.threshold` for
+   * `lowCapacity.consecutive` observations; again only after recovery. Also logged as a warning. A throwing
+   * (or rejecting) callback is caught and logged. The same events reach `events.onLowCapacity` listeners.
+   */
+  readonly onLowCapacity?: (event: LowCapacityEvent) => void;
+  /** Threshold (default 0.1) and consecutive observations (default 3) of the low-capacity alert. */
+  readonly lowCapacity?: LowCapacityOptions;
+  /**
+   * `true`: `currentCall()` follows each call across `await`s from the first call on (AsyncLocalStorage).
+   * Default (unset): only the synchronous part of the method sees it — where `create(body, { signal:
+   * currentCall()?.signal })` runs — until `observingFetch()` is created or `currentCall()` is first asked
+   * after an `await`; either switches it on for the rest of the process. On Node 20, AsyncLocalStorage makes
+   * every promise in the process slower (see the README's benchmark), so it is on only when needed.
+   * `false` is the same as unset.
+   */
+  readonly asyncContext?: boolean;
+}
+
+/** Where `configureResilience`'s errors point. */
+export const WHERE = 'configureResilience';
+
+/** The validated named policies, by key. */
+export function resolvePolicies(policies: ResilienceOptions['policies']): Map<string, NamedPolicy> {
+  if (policies !== undefined && !isObject(policies)) throw new PolicyConfigError(WHERE, 'policies', policies, 'an object of named policies');
+  const resolved = new Map<string, NamedPolicy>();
+  for (const [name, policy] of Object.entries(policies ?? {})) resolved.set(name, validateNamedPolicy(name, policy));
+  return resolved;
+}
+
+/** The validated `metrics` option, or undefined. */
+export function resolveMetricsOptions(options: MetricsOptions | undefined): { registry: MetricsOptions['registry']; prefix: string } | undefined {
+  if (options === undefined) return undefined;
+  if (!isObject(options)) throw new PolicyConfigError(WHERE, 'metrics', options, 'an object { registry, prefix? }');
+  const registry = options.registry as unknown;
+  if (!isObject(registry) || typeof registry['getSingleMetric'] !== 'function' || typeof registry['registerMetric'] !== 'function') {
+    throw new PolicyConfigError(WHERE, 'metrics.registry', registry, 'a prom-client Registry');
+  }
+  const prefix = options.prefix ?? DEFAULT_METRICS_PREFIX;
+  if (typeof prefix !== 'string' || !METRICS_PREFIX_PATTERN.test(prefix)) {
+    throw new PolicyConfigError(WHERE, 'metrics.prefix', prefix, 'a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)');
+  }
+  return { registry: options.registry, prefix };
+}
+
+/** The validated `onLowCapacity` callback. */
+export function resolveCallback(callback: ((event: LowCapacityEvent) => void) | undefined): ((event: LowCapacityEvent) => void) | undefined {
+  if (callback !== undefined && typeof callback !== 'function') {
+    throw new PolicyConfigError(WHERE, 'onLowCapacity', callback, 'a function (event) => void');
+  }
+  return callback;
+}
+
+/** The validated low-capacity settings, defaults applied. */
+export function resolveLowCapacity(options: LowCapacityOptions | undefined): { threshold: number; consecutive: number } {
+  if (options !== undefined && !isObject(options)) {
+    throw new PolicyConfigError(WHERE, 'lowCapacity', options, 'an object { threshold?, consecutive? }');
+  }
+  const threshold = options?.threshold ?? LOW_CAPACITY_DEFAULTS.threshold;
+  if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
+    throw new PolicyConfigError(WHERE, 'lowCapacity.threshold', threshold, 'a number in (0, 1]');
+  }
+  const consecutive = options?.consecutive ?? LOW_CAPACITY_DEFAULTS.consecutive;
+  if (typeof consecutive !== 'number' || !Number.isSafeInteger(consecutive) || consecutive < 1) {
+    throw new PolicyConfigError(WHERE, 'lowCapacity.consecutive', consecutive, 'an integer ≥ 1');
+  }
+  return { threshold, consecutive };
+}
+
+/** The validated `asyncContext` flag. */
+export function resolveAsyncContext(value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean') throw new PolicyConfigError(WHERE, 'asyncContext', value, 'a boolean');
+  return value === true;
+}
