@@ -33,7 +33,8 @@ describe('@AdaptiveRetry through the real openai SDK over HTTP', () => {
       expect(answer).toBe('after the wait');
       expect(server.arrivals.length).toBe(2);
       expect(server.arrivals[1]! - server.arrivals[0]!).toBeGreaterThanOrEqual(400);
-      expect(server.arrivals[1]! - server.arrivals[0]!).toBeLessThan(400 + 100 + 200); // hint + max jitter + slack
+      // hint + jitter (≤ 100 ms) + real-time slack; below retry-after's 1 s, so retry-after-ms was the one obeyed
+      expect(server.arrivals[1]! - server.arrivals[0]!).toBeLessThan(1000);
     } finally {
       await server.close();
     }
@@ -80,8 +81,9 @@ describe('@AdaptiveRetry through the real openai SDK over HTTP', () => {
       controller.abort(new Error('caller gave up'));
       const error = await pending;
       expect((error as Error).message).toBe('caller gave up');
-      expect(performance.now() - abortedAt).toBeLessThan(50);
-      expect(performance.now() - started).toBeLessThan(2000);
+      // ≈ 0.1 ms in practice; the bounds are far below the 10-second wait the abort cut short
+      expect(performance.now() - abortedAt).toBeLessThan(1000);
+      expect(performance.now() - started).toBeLessThan(5000);
       expect(server.arrivals.length).toBe(1);
     } finally {
       await server.close();
@@ -95,7 +97,7 @@ describe('@AdaptiveRetry through the real openai SDK over HTTP', () => {
       const error = await serviceFor(server.url, { maxDelayMs: 2000 }).complete('hi').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RetryExhaustedError);
       expect((error as RetryExhaustedError).reason).toBe('server-wait-exceeds-max-delay');
-      expect(performance.now() - started).toBeLessThan(500);
+      expect(performance.now() - started).toBeLessThan(1500); // one round trip (≈ 20 ms); waiting maxDelayMs would take 2,000
       expect(server.arrivals.length).toBe(1);
     } finally {
       await server.close();
