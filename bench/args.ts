@@ -1,7 +1,7 @@
 /** Command-line options of `npm run bench`. */
 
 /** The benchmark's parts. */
-export const PARTS = ['goodput', 'overhead', 'scale'] as const;
+export const PARTS = ['goodput', 'overhead', 'scale', 'faults'] as const;
 /** One part. */
 export type Part = (typeof PARTS)[number];
 
@@ -16,9 +16,9 @@ export interface BenchArgs {
 }
 
 /** The usage text. */
-export const USAGE = `usage: npm run bench -- [--only goodput|overhead|scale[,...]] [--quick] [--no-fleet]
+export const USAGE = `usage: npm run bench -- [--only goodput|overhead|scale|faults[,...]] [--quick] [--no-fleet]
 
-  --only PARTS   run only these parts (comma-separated); default: all three
+  --only PARTS   run only these parts (comma-separated); default: all
   --quick        smaller sizes, for a smoke run (well under a minute of measuring)
   --no-fleet     skip the four-process (Redis) goodput run
 Writes bench/results/latest.json and bench/results/latest.md.`;

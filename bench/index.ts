@@ -17,6 +17,7 @@ import { parseArgs, USAGE, type BenchArgs } from './args';
 import { runInChild } from './child';
 import { FLEET_COLUMNS, fleetRows, fleetTable, runFleet, type FleetOutcome } from './fleet';
 import { GOODPUT_COLUMNS, goodputRows, goodputTable, runGoodput } from './goodput';
+import { FAULT_BATCH_COLUMNS, OUTAGE_COLUMNS, faultBatchRows, faultsSizes, faultsTables, outageRows, runFaults, type FaultsResult } from './faults';
 import { describeMachine, machineInfo } from './machine';
 import { OVERHEAD_COLUMNS, overheadRows, overheadTable, overheadSizes, type OverheadResult } from './overhead';
 import { PROFILE_COLUMNS, profileRows, profileTables, runProfile, type ProfileResult } from './profile';
@@ -43,6 +44,7 @@ interface Report {
   overhead?: OverheadResult;
   profile?: ProfileResult | { error: string };
   scale?: ScaleResult;
+  faults?: FaultsResult;
 }
 
 function heading(text: string): void {
@@ -118,6 +120,18 @@ async function scalePart(args: BenchArgs, report: Report): Promise<void> {
   report.scale = result;
 }
 
+async function faultsPart(args: BenchArgs, report: Report): Promise<void> {
+  const sizes = faultsSizes(args.quick);
+  heading('5. Reliability under provider faults (real HTTP, real timings)');
+  console.log(
+    `${sizes.calls} calls with 2.5 % 500s, 2.5 % 529s and 1 % dropped connections (maxRetries 5); then a ${sizes.outageSeconds} s full outage, ` +
+      'a call every 100 ms, default overload breaker (≥ 10 attempts, ≥ 50 % failures, 5 s cool-off); through the real openai SDK against the emulator',
+  );
+  const result = await runFaults(sizes, console.log);
+  console.log(`\n${faultsTables(result)}`);
+  report.faults = result;
+}
+
 function markdown(report: Report): string {
   const out: string[] = [`Machine: ${describeMachine(report.machine)}; at the end ${report.loadAverageAtEnd?.join(' / ') ?? '?'}`, ''];
   if (report.goodput !== undefined) {
@@ -130,6 +144,9 @@ function markdown(report: Report): string {
   if (report.profile !== undefined && 'ours' in report.profile) out.push(markdownTable(PROFILE_COLUMNS, profileRows(report.profile.ours)), '');
   if (report.scale !== undefined) {
     out.push(markdownTable(QUEUE_COLUMNS, queueRows(report.scale)), '', markdownTable(KEY_COLUMNS, keyRows(report.scale)), '');
+  }
+  if (report.faults !== undefined) {
+    out.push(markdownTable(FAULT_BATCH_COLUMNS, faultBatchRows(report.faults)), '', markdownTable(OUTAGE_COLUMNS, outageRows(report.faults)), '');
   }
   return out.join('\n');
 }
@@ -154,6 +171,7 @@ async function main(): Promise<void> {
   if (args.parts.includes('goodput')) await goodputPart(args, report);
   if (args.parts.includes('overhead')) await overheadPart(args, report);
   if (args.parts.includes('scale')) await scalePart(args, report);
+  if (args.parts.includes('faults')) await faultsPart(args, report);
   report.finishedAt = new Date().toISOString();
   report.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
   report.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
