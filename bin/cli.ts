@@ -23,14 +23,14 @@ async function emulatorCommand(args: string[]): Promise<void> {
     if (!Number.isFinite(n) || n < 0) throw new Error(`${name} needs a number ≥ 0, got ${JSON.stringify(raw)}`);
     return n;
   };
-  const latency = (flag(args, '--latency-ms') ?? '20,40').split(',').map(Number) as [number, number];
+  const latency = (flag(args, '--latency-ms') ?? '20,40').split(',').map(Number);
   const faults = num('--faults', 0);
   const emulator = await startEmulator({
     port: num('--port', 8080),
     requestsPerMinute: num('--rpm', 500),
     tokensPerMinute: num('--tpm', 30_000),
     sliceMs: num('--slice-ms', 1000),
-    latencyMs: latency.length === 2 ? latency : [latency[0]!, latency[0]!],
+    latencyMs: latency.length === 2 ? [latency[0], latency[1]] : [latency[0], latency[0]],
     faults: faults > 0 ? { serverError: faults / 3, overloaded: faults / 3, drop: faults / 3 } : undefined,
   });
   process.stdout.write(`llm-resilience emulator listening: baseURL ${emulator.url} (Ctrl-C to stop)\n`);
@@ -44,7 +44,8 @@ async function emulatorCommand(args: string[]): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [command, ...args] = argv;
+  const command = argv.at(0);
+  const args = argv.slice(1);
   if (command === 'emulator') return emulatorCommand(args);
   if (command === 'demo') {
     const options = parseDemoOptions(args);
@@ -62,6 +63,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`llm-resilience: ${(error as Error).message ?? String(error)}\n`);
+  process.stderr.write(`llm-resilience: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 2;
 });

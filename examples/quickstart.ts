@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const summarizer = new Summarizer();
   const answers = await Promise.all(
     [1, 2, 3, 4, 5].map((n) =>
-      summarizer.summarize({ model: 'gpt-4o-mini', max_tokens: 30, messages: [{ role: 'user', content: `Summarise ticket ${n}: my export is late.` }] }),
+      summarizer.summarize({ model: 'gpt-4o-mini', max_completion_tokens: 30, messages: [{ role: 'user', content: `Summarise ticket ${n}: my export is late.` }] }),
     ),
   );
   console.log(JSON.stringify({ completed: answers.length, first: answers[0]?.choices[0]?.message.content?.slice(0, 40) }));

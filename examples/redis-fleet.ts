@@ -9,7 +9,7 @@ import { RedisStore, configureResilience } from 'llm-resilience';
 
 configureResilience(container, {
   policies: { 'openai:gpt-4o-mini': { requestsPerMinute: 500, tokensPerMinute: 200_000 } },
-  store: new RedisStore({ client: new Redis(process.env.REDIS_URL!), instances: 4 }),
+  store: new RedisStore({ client: new Redis(process.env.REDIS_URL ?? 'redis://localhost:6379'), instances: 4 }),
 });
 // #endregion readme
 
@@ -18,7 +18,7 @@ const client = new OpenAI({ maxRetries: 0 });
 class Chat {
   @RateLimited({ key: 'openai:gpt-4o-mini' })
   async ask(question: string) {
-    return client.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 20, messages: [{ role: 'user', content: question }] }, { signal: currentCall()?.signal });
+    return client.chat.completions.create({ model: 'gpt-4o-mini', max_completion_tokens: 20, messages: [{ role: 'user', content: question }] }, { signal: currentCall()?.signal });
   }
 }
 

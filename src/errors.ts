@@ -164,9 +164,12 @@ function showValue(value: unknown): string {
   if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'symbol') return value.toString();
+  let json: string | undefined;
   try {
-    return JSON.stringify(value) ?? String(value);
+    json = JSON.stringify(value); // undefined, despite its declared type, when toJSON returns undefined
   } catch {
-    return String(value);
+    json = undefined; // a cycle or a bigint inside
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- last resort for what JSON cannot show: the value's own toString, else [object Object]
+  return json ?? String(value);
 }

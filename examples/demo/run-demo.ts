@@ -26,7 +26,7 @@ export interface ShareResult {
  */
 export async function summarizeShare(
   tickets: readonly Ticket[],
-  options: { baseURL?: string; apiKey: string; model: string; policies: boolean; rpm: number; tpm: number; store?: LimiterStore },
+  options: { baseURL?: string; apiKey: string | undefined; model: string; policies: boolean; rpm: number; tpm: number; store?: LimiterStore },
   onDone: (failed: boolean) => void = () => undefined,
 ): Promise<ShareResult> {
   const container = rootContainer.createChildContainer();
@@ -50,13 +50,20 @@ export async function summarizeShare(
         completed++;
         onDone(false);
       } catch (error) {
-        const name = (error as { code?: unknown }).code ?? (error as Error).constructor?.name ?? 'Error';
-        failures[String(name)] = (failures[String(name)] ?? 0) + 1;
+        const name = failureName(error);
+        failures[name] = (failures[name] ?? 0) + 1;
         onDone(true);
       }
     }),
   );
   return { completed, failures, retries: service.retries, estimatedTokens, startedAt, endedAt: Date.now() };
+}
+
+/** A failure's line in the report: the error's `code` (an SDK's or node's), else its class name. */
+function failureName(error: unknown): string {
+  const { code } = error as { code?: unknown };
+  if (typeof code === 'string' || typeof code === 'number') return String(code);
+  return error instanceof Error ? error.constructor.name : 'Error';
 }
 
 /** Runs the batch in this process against an embedded emulator (or the live API) and prints the report. */
@@ -79,7 +86,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream = pr
       tickets,
       {
         baseURL: emulator?.url,
-        apiKey: emulator ? 'sk-emulator' : process.env.OPENAI_API_KEY!,
+        apiKey: emulator ? 'sk-emulator' : process.env.OPENAI_API_KEY,
         model: options.model,
         policies: !options.live,
         rpm: options.rpm,

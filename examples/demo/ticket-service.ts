@@ -12,7 +12,7 @@ type ChatRequest = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
 export function summaryRequest(ticket: Ticket, model: string): ChatRequest {
   return {
     model,
-    max_tokens: 60,
+    max_completion_tokens: 60,
     messages: [
       { role: 'system', content: 'You are a support lead. Summarise the ticket in one sentence and name the product.' },
       { role: 'user', content: ticket.text },

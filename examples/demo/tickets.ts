@@ -26,9 +26,9 @@ export interface Ticket {
 export function generateTickets(count: number): Ticket[] {
   const tickets: Ticket[] = [];
   for (let id = 1; id <= count; id++) {
-    const product = PRODUCTS[id % PRODUCTS.length]!;
-    const problem = PROBLEMS[(id * 7) % PROBLEMS.length]!;
-    const ask = ASKS[(id * 3) % ASKS.length]!;
+    const product = PRODUCTS[id % PRODUCTS.length];
+    const problem = PROBLEMS[(id * 7) % PROBLEMS.length];
+    const ask = ASKS[(id * 3) % ASKS.length];
     const detail = id % 4 === 0 ? ` It started on order #${10_000 + id} and affects ${id % 9 + 1} of my colleagues as well.` : '';
     tickets.push({ id, text: `Ticket ${id}: the ${product} ${problem}.${detail} ${ask}` });
   }

@@ -13,8 +13,9 @@ export async function runWorkerShare(options: DemoOptions): Promise<void> {
   const { default: Redis } = await import('ioredis');
   const { RedisStore } = await import('../../src/limits/redis/redis-store');
   const { summarizeShare } = await import('./run-demo');
-  const worker = options.worker!;
-  const client = new Redis(options.redis!, { maxRetriesPerRequest: 1 });
+  const { worker, redis } = options;
+  if (worker === undefined || redis === undefined) throw new Error('a demo worker needs --worker-index, --emulator-url and --redis');
+  const client = new Redis(redis, { maxRetriesPerRequest: 1 });
   try {
     const tickets = generateTickets(options.calls).filter((t) => t.id % options.workers === worker.index);
     const share = await summarizeShare(tickets, {
@@ -34,13 +35,13 @@ export async function runWorkerShare(options: DemoOptions): Promise<void> {
 
 function runChild(args: string[]): Promise<ShareResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'demo', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'demo', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', reject);
     child.on('exit', (code) => {
       const line = output.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-      if (line === undefined) reject(new Error(`worker exited with ${code} and no result`));
+      if (line === undefined) reject(new Error(`worker exited with ${String(code)} and no result`));
       else resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as ShareResult);
     });
   });
@@ -48,10 +49,12 @@ function runChild(args: string[]): Promise<ShareResult> {
 
 /** Parent side: one emulator, N worker processes sharing the quota through Redis; prints the joint report. */
 export async function runWorkers(options: DemoOptions, out: NodeJS.WriteStream = process.stdout): Promise<BatchReport> {
+  const redis = options.redis;
+  if (redis === undefined) throw new Error('--workers needs --redis URL (the processes share the limit through Redis)');
   const emulator = await startEmulator({ requestsPerMinute: options.rpm, tokensPerMinute: options.tpm });
-  out.write(`emulator: ${emulator.url}; ${options.workers} worker processes share one limit through ${options.redis}\n`);
+  out.write(`emulator: ${emulator.url}; ${options.workers} worker processes share one limit through ${redis}\n`);
   try {
-    const common = ['--calls', String(options.calls), '--workers', String(options.workers), '--redis', options.redis!, '--rpm', String(options.rpm), '--tpm', String(options.tpm), '--model', options.model, '--emulator-url', emulator.url];
+    const common = ['--calls', String(options.calls), '--workers', String(options.workers), '--redis', redis, '--rpm', String(options.rpm), '--tpm', String(options.tpm), '--model', options.model, '--emulator-url', emulator.url];
     const shares = await Promise.all(Array.from({ length: options.workers }, (_, i) => runChild([...common, '--worker-index', String(i)])));
     const counters = emulator.counters();
     const failures: Record<string, number> = {};

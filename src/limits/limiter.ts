@@ -175,6 +175,7 @@ export class Limiter {
           waiter.unsubscribe = undefined;
           const wasHead = waiter === queue.head;
           this.remove(queue, waiter);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an aborted wait rejects with the signal's own reason, as fetch does
           reject(signal.reason);
           // The next waiter may fit sooner than the one that left: let the store answer for it now.
           if (wasHead) this.reschedule(queue);
@@ -257,6 +258,7 @@ export class Limiter {
       const now = this.clock.now();
       if (!queue.monotone) this.expire(queue, now);
       const head = queue.head;
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- expire() may have emptied the queue; TS keeps the loop condition's narrowing across the call
       if (head === undefined) break;
       const result = this.store.acquire(head.parts, now);
       if (isThenable(result)) {
@@ -325,6 +327,6 @@ export class Limiter {
 }
 
 function dayBudgetError(parts: readonly DemandPart[]): TokenBudgetExceededError {
-  const part = parts.find((p) => p.spec.tokensPerDay !== undefined) ?? parts[0]!;
+  const part = parts.find((p) => p.spec.tokensPerDay !== undefined) ?? parts[0];
   return new TokenBudgetExceededError(part.spec.key, part.tokens, part.spec.tokensPerDay ?? 0, 'daily token budget spent');
 }

@@ -49,7 +49,7 @@ export class MemoryStore implements LimiterStore {
   acquire(parts: readonly DemandPart[], now: number): number {
     if (parts.length === 1) {
       // One key (the common case): check and take without a second lookup.
-      const part = parts[0]!;
+      const part = parts[0];
       const state = this.state(part.spec, now);
       const wait = this.waitOf(state, part, now);
       if (wait !== 0) return wait;
@@ -57,15 +57,18 @@ export class MemoryStore implements LimiterStore {
       return 0;
     }
     let wait = 0;
+    // eslint-disable-next-line @typescript-eslint/prefer-for-of -- hot path: an index loop allocates no iterator
     for (let i = 0; i < parts.length; i++) {
-      const part = parts[i]!;
+      const part = parts[i];
       const partWait = this.waitOf(this.state(part.spec, now), part, now);
       if (partWait === DAY_BUDGET_SPENT) return DAY_BUDGET_SPENT;
       if (partWait > wait) wait = partWait;
     }
     if (wait > 0) return wait;
+    // eslint-disable-next-line @typescript-eslint/prefer-for-of -- hot path: an index loop allocates no iterator
     for (let i = 0; i < parts.length; i++) {
-      const part = parts[i]!;
+      const part = parts[i];
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the loop above created or refilled every part's state just now
       const state = this.keys.get(part.spec.key)!;
       // waitOf ran on each bucket just now, and parts name distinct keys, so each take follows its own check.
       this.take(state, part);

@@ -35,7 +35,8 @@ export function getPolicyMetadata(target: object, propertyKey: string | symbol):
 
 /** `Class.method` for messages (static methods: the target is the constructor). */
 export function describeMethod(target: object, propertyKey: string | symbol): string {
-  const owner = typeof target === 'function' ? target.name : target.constructor?.name;
+  // A prototype without a constructor (Object.create(null)) has no class name.
+  const owner = typeof target === 'function' ? target.name : ((target as { constructor?: { name: string } }).constructor?.name ?? '');
   return `${owner || '<anonymous class>'}.${String(propertyKey)}`;
 }
 

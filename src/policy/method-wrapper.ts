@@ -17,20 +17,20 @@ type Wrapped = ((...args: unknown[]) => Promise<unknown>) & { [HANDLE]?: MethodH
  * Records a policy on a method and makes sure the method is wrapped. Called by each decorator.
  * @param target - the prototype (or constructor, for static methods).
  * @param propertyKey - the method name.
- * @param descriptor - the method's property descriptor; its `value` is replaced by the wrapper.
+ * @param descriptor - the method's property descriptor (undefined when a decorator sits on a property); its `value` is replaced by the wrapper.
  * @param field - which policy.
  * @param resolve - validates the decorator's options (given `Class.method` for error messages).
  */
 export function applyPolicy<K extends keyof PolicyMetadata>(
   target: object,
   propertyKey: string | symbol,
-  descriptor: PropertyDescriptor,
+  descriptor: PropertyDescriptor | undefined,
   field: K,
   resolve: (where: string) => NonNullable<PolicyMetadata[K]>,
 ): PropertyDescriptor {
   const where = describeMethod(target, propertyKey);
   const current: unknown = descriptor?.value;
-  if (typeof current !== 'function') {
+  if (descriptor === undefined || typeof current !== 'function') {
     throw new PolicyConfigError(where, 'target', current, 'a method (decorators apply to methods only)');
   }
   addPolicyMetadata(target, propertyKey, field, resolve(where));

@@ -98,14 +98,16 @@ const BREAKER_RULES: Record<string, Rule> = {
 };
 
 /** Validates the nested `retryBudget` / `breaker` options (`false` disables); errors name `retryBudget.ratio`. */
-function nested<T extends object>(where: string, name: string, value: unknown, rules: Record<string, Rule>): T | false | undefined {
+function nested<T extends object>(where: string, name: string, value: T | false | undefined, rules: Record<string, Rule>): T | false | undefined {
   if (value === undefined || value === false) return value;
-  return validate<T>(where, value, rules, name, `${name}.`);
+  validate(where, value, rules, name, `${name}.`);
+  return value;
 }
 
 type Rule = readonly [Check, string, boolean /* required */];
 
-function validate<T extends object>(where: string, raw: unknown, rules: Record<string, Rule>, what: string, prefix = ''): T {
+/** Checks `raw` against the rules; returns it, an object whose known options passed their checks. */
+function validate(where: string, raw: unknown, rules: Record<string, Rule>, what: string, prefix = ''): object {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new PolicyConfigError(where, what, raw, 'an options object');
   }
@@ -121,12 +123,12 @@ function validate<T extends object>(where: string, raw: unknown, rules: Record<s
     }
     if (!check(value)) throw new PolicyConfigError(where, prefix + name, value, expected);
   }
-  return raw as T;
+  return raw;
 }
 
 /** Validates and defaults `@AdaptiveRetry` options. */
 export function resolveRetry(where: string, raw: unknown): ResolvedRetry {
-  const o = validate<AdaptiveRetryOptions>(where, raw ?? {}, {
+  const o = validate(where, raw ?? {}, {
     maxRetries: [nonNegativeInt, EXPECT.nonNegativeInt, false],
     baseDelayMs: [nonNegative, EXPECT.nonNegative, false],
     maxDelayMs: [positive, EXPECT.positive, false],
@@ -136,7 +138,7 @@ export function resolveRetry(where: string, raw: unknown): ResolvedRetry {
     retryOn: [isFunction, EXPECT.function, false],
     retryBudget: [optionsOrFalse, EXPECT.optionsOrFalse, false],
     breaker: [optionsOrFalse, EXPECT.optionsOrFalse, false],
-  }, 'options');
+  }, 'options') as AdaptiveRetryOptions;
   const baseDelayMs = o.baseDelayMs ?? DEFAULTS.baseDelayMs;
   const maxDelayMs = o.maxDelayMs ?? Math.max(DEFAULTS.maxDelayMs, baseDelayMs);
   if (maxDelayMs < baseDelayMs) {
@@ -150,8 +152,8 @@ export function resolveRetry(where: string, raw: unknown): ResolvedRetry {
     attemptTimeoutMs: o.attemptTimeoutMs,
     deadlineMs: o.deadlineMs,
     retryOn: o.retryOn,
-    retryBudget: nested<RetryBudgetOptions>(where, 'retryBudget', o.retryBudget, RETRY_BUDGET_RULES),
-    breaker: nested<BreakerOptions>(where, 'breaker', o.breaker, BREAKER_RULES),
+    retryBudget: nested(where, 'retryBudget', o.retryBudget, RETRY_BUDGET_RULES),
+    breaker: nested(where, 'breaker', o.breaker, BREAKER_RULES),
   };
 }
 
@@ -175,14 +177,14 @@ export function resolveRateLimit(where: string, raw: unknown): ResolvedRateLimit
       maxQueue: undefined,
     };
   }
-  const o = validate<RateLimitedOptions<unknown[]>>(where, raw, {
+  const o = validate(where, raw, {
     key: [isKey, EXPECT.key, true],
     requestsPerMinute: [positive, EXPECT.positive, false],
     burst: [positive, EXPECT.positive, false],
     ...LIMIT_RULES,
-  }, 'options');
+  }, 'options') as RateLimitedOptions<unknown[]>;
   return {
-    key: o.key as ResolvedKey,
+    key: o.key,
     requiresPolicy: false,
     requestsPerMinute: o.requestsPerMinute,
     burst: o.burst,
@@ -194,19 +196,19 @@ export function resolveRateLimit(where: string, raw: unknown): ResolvedRateLimit
 
 /** Validates `@TokenBudget` options. */
 export function resolveTokenBudget(where: string, raw: unknown): ResolvedTokenBudget {
-  const o = validate<TokenBudgetOptions<unknown[]>>(where, raw, {
+  const o = validate(where, raw, {
     key: [isKey, EXPECT.key, true],
     tokensPerMinute: [positive, EXPECT.positive, false],
     burst: [positive, EXPECT.positive, false],
     estimate: [isFunction, EXPECT.function, true],
     actual: [isFunction, EXPECT.function, false],
     tokensPerDay: [positive, EXPECT.positive, false],
-  }, 'options');
+  }, 'options') as TokenBudgetOptions<unknown[]>;
   return {
-    key: o.key as ResolvedKey,
+    key: o.key,
     tokensPerMinute: o.tokensPerMinute,
     burst: o.burst,
-    estimate: o.estimate as (...args: unknown[]) => number,
+    estimate: o.estimate,
     actual: o.actual as ((result: unknown) => number | undefined) | undefined,
     tokensPerDay: o.tokensPerDay,
   };
@@ -215,7 +217,7 @@ export function resolveTokenBudget(where: string, raw: unknown): ResolvedTokenBu
 /** Validates one named policy from `configureResilience({ policies })`. */
 export function validateNamedPolicy(name: string, raw: unknown): NamedPolicy {
   const where = `policies[${JSON.stringify(name)}]`;
-  const policy = validate<NamedPolicy>(where, raw, {
+  const policy = validate(where, raw, {
     requestsPerMinute: [positive, EXPECT.positive, false],
     requestBurst: [positive, EXPECT.positive, false],
     tokensPerMinute: [positive, EXPECT.positive, false],
@@ -224,8 +226,8 @@ export function validateNamedPolicy(name: string, raw: unknown): NamedPolicy {
     ...LIMIT_RULES,
     retryBudget: [optionsOrFalse, EXPECT.optionsOrFalse, false],
     breaker: [optionsOrFalse, EXPECT.optionsOrFalse, false],
-  }, 'policy');
-  nested<RetryBudgetOptions>(where, 'retryBudget', policy.retryBudget, RETRY_BUDGET_RULES);
-  nested<BreakerOptions>(where, 'breaker', policy.breaker, BREAKER_RULES);
+  }, 'policy') as NamedPolicy;
+  nested(where, 'retryBudget', policy.retryBudget, RETRY_BUDGET_RULES);
+  nested(where, 'breaker', policy.breaker, BREAKER_RULES);
   return policy;
 }

@@ -196,7 +196,7 @@ const PER_DAY = /per[\s_-]?day|daily/i;
 
 function isQuotaExhausted(error: object, body: unknown): boolean {
   const message = stringProp(error, 'message');
-  if (message !== undefined && message.includes(INSUFFICIENT_QUOTA)) return true;
+  if (message?.includes(INSUFFICIENT_QUOTA) === true) return true;
   if (typeof body === 'string') return body.includes(INSUFFICIENT_QUOTA);
   if (!isObjectLike(body)) return false;
   if (isInsufficientQuota(body)) return true;
@@ -208,11 +208,11 @@ function isQuotaExhausted(error: object, body: unknown): boolean {
 function isInsufficientQuota(value: object): boolean {
   if (stringProp(value, 'code') === INSUFFICIENT_QUOTA || stringProp(value, 'type') === INSUFFICIENT_QUOTA) return true;
   const message = stringProp(value, 'message');
-  return message !== undefined && message.includes(INSUFFICIENT_QUOTA);
+  return message?.includes(INSUFFICIENT_QUOTA) === true;
 }
 
 function hasPerDayViolation(detail: Readonly<Record<string, unknown>>): boolean {
-  const violations = detail['violations'];
+  const violations = detail.violations;
   if (!Array.isArray(violations)) return false;
   const n = Math.min(violations.length, 32);
   for (let k = 0; k < n; k++) {

@@ -5,7 +5,7 @@
  */
 
 import { isObject } from '../util/values';
-import { MAX_HINT_MS, capped, roundMs, parseGoDuration, parseHeaderNumber, parseJsonText } from './header-values';
+import { capped, roundMs, parseGoDuration, parseHeaderNumber, parseJsonText } from './header-values';
 
 /**
  * Finds a `google.rpc` detail object in a Google API error body — `body.error.details[]`,
@@ -42,12 +42,12 @@ function detailInErrorObject(
   accept: ((detail: Readonly<Record<string, unknown>>) => boolean) | undefined,
 ): Readonly<Record<string, unknown>> | undefined {
   if (!isObject(value)) return undefined;
-  const inner = value['error'];
+  const inner = value.error;
   if (isObject(inner)) {
-    const found = detailInList(inner['details'], typeSuffix, accept);
+    const found = detailInList(inner.details, typeSuffix, accept);
     if (found !== undefined) return found;
   }
-  return detailInList(value['details'], typeSuffix, accept);
+  return detailInList(value.details, typeSuffix, accept);
 }
 
 function detailInList(
@@ -69,11 +69,11 @@ function detailInList(
 /** `retryDelay` as proto3 JSON (`"26s"`) or as a decoded Duration (`{ seconds, nanos }`). */
 export function retryInfoMs(detail: Readonly<Record<string, unknown>> | undefined): number | undefined {
   if (detail === undefined) return undefined;
-  const delay = detail['retryDelay'];
+  const delay = detail.retryDelay;
   if (typeof delay === 'string') return parseGoDuration(delay);
   if (!isObject(delay)) return undefined;
-  const seconds = delay['seconds'];
-  const nanos = delay['nanos'];
+  const seconds = delay.seconds;
+  const nanos = delay.nanos;
   const s = typeof seconds === 'number' ? seconds : typeof seconds === 'string' ? parseHeaderNumber(seconds) : seconds === undefined ? 0 : undefined;
   const ns = typeof nanos === 'number' ? nanos : nanos === undefined ? 0 : undefined;
   if (s === undefined || ns === undefined || !(s >= 0) || !(ns >= 0)) return undefined;

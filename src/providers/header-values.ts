@@ -60,15 +60,18 @@ export function parseResetTimestamp(text: string, nowMs: number): number | undef
   if (s.length < 20 || s.length > 64) return undefined;
   const m = RFC3339.exec(s);
   if (m === null) return undefined;
-  const at = utcMs(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  const at = utcMs(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
   if (at === undefined) return undefined;
+  // Optional groups are undefined when absent, which RegExpExecArray's element type does not say.
+  const offsetHours = m[9] as string | undefined;
+  const fractionDigits = m[7] as string | undefined;
   let offsetMin = 0;
-  if (m[9] !== undefined) {
-    const oh = +m[9], om = +m[10]!;
+  if (offsetHours !== undefined) {
+    const oh = +offsetHours, om = +m[10];
     if (oh > 23 || om > 59) return undefined;
     offsetMin = (m[8] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  const fraction = m[7] === undefined ? 0 : Number(`0${m[7]}`) * 1000;
+  const fraction = fractionDigits === undefined ? 0 : Number(`0${fractionDigits}`) * 1000;
   return msUntil(at + fraction - offsetMin * 60_000, nowMs);
 }
 
@@ -215,15 +218,15 @@ const MONTHS = 'janfebmaraprmayjunjulaugsepoctnovdec';
 function parseHttpDate(s: string): number | undefined {
   let m = IMF_OR_RFC850.exec(s);
   if (m !== null) {
-    let year = +m[3]!;
-    if (m[3]!.length === 2) year += year < 70 ? 2000 : 1900;
-    const month = monthIndex(m[2]!);
-    return month === undefined ? undefined : utcMs(year, month, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
+    let year = +m[3];
+    if (m[3].length === 2) year += year < 70 ? 2000 : 1900;
+    const month = monthIndex(m[2]);
+    return month === undefined ? undefined : utcMs(year, month, +m[1], +m[4], +m[5], +m[6]);
   }
   m = ASCTIME.exec(s);
   if (m !== null) {
-    const month = monthIndex(m[1]!);
-    return month === undefined ? undefined : utcMs(+m[6]!, month, +m[2]!, +m[3]!, +m[4]!, +m[5]!);
+    const month = monthIndex(m[1]);
+    return month === undefined ? undefined : utcMs(+m[6], month, +m[2], +m[3], +m[4], +m[5]);
   }
   return undefined;
 }

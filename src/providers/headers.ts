@@ -13,9 +13,6 @@ export type HeadersLike =
   | Readonly<Record<string, HeaderValue>>
   | ReadonlyMap<string, HeaderValue>;
 
-const hasOwn = Object.prototype.hasOwnProperty;
-const objectToString = Object.prototype.toString;
-
 /**
  * Case-insensitive read of one header; arrays (duplicated headers) → first element; numbers → String;
  * empty/whitespace → undefined. Never throws.
@@ -37,7 +34,7 @@ export function readHeader(headers: HeadersLike | null | undefined, name: string
       return scanMap(headers as ReadonlyMap<unknown, unknown>, name);
     }
     const record = headers as Readonly<Record<string, unknown>>;
-    if (hasOwn.call(record, name)) {
+    if (Object.hasOwn(record, name)) {
       const exact = normalize(record[name]);
       if (exact !== undefined) return exact;
     }
@@ -86,12 +83,12 @@ function nonEmpty(value: string): string | undefined {
 }
 
 function isMap(value: object): boolean {
-  return value instanceof Map || objectToString.call(value) === '[object Map]';
+  return value instanceof Map || Object.prototype.toString.call(value) === '[object Map]';
 }
 
 function scanRecord(record: Readonly<Record<string, unknown>>, name: string): string | undefined {
   for (const key in record) {
-    if (key.length === name.length && key !== name && hasOwn.call(record, key) && equalsLowercase(key, name)) {
+    if (key.length === name.length && key !== name && Object.hasOwn(record, key) && equalsLowercase(key, name)) {
       const found = normalize(record[key]);
       if (found !== undefined) return found;
     }

@@ -60,7 +60,7 @@ export function serverWaitHint(headers: HeadersLike | null | undefined, body: un
 
 function headerWaitHint(headers: HeadersLike, nowMs: number): WaitHint | undefined {
   let ms = capped(numberOrUndefined(readHeader(headers, 'retry-after-ms')));
-  if (ms === undefined) ms = capped(numberOrUndefined(readHeader(headers, 'x-ms-retry-after-ms')));
+  ms ??= capped(numberOrUndefined(readHeader(headers, 'x-ms-retry-after-ms')));
   if (ms !== undefined) return { ms: roundMs(ms), source: 'retry-after-ms' };
   let v = readHeader(headers, 'retry-after');
   if (v !== undefined) {

@@ -77,14 +77,14 @@ export class OverloadBreaker {
     }
     if (this.state !== 'closed') return undefined;
     this.advance(now);
-    this.totals[this.slot]!++;
-    if (overload) this.failures[this.slot]!++;
+    this.totals[this.slot]++;
+    if (overload) this.failures[this.slot]++;
     if (!overload) return undefined;
     let total = 0;
     let failed = 0;
     for (let i = 0; i < SLOTS; i++) {
-      total += this.totals[i]!;
-      failed += this.failures[i]!;
+      total += this.totals[i];
+      failed += this.failures[i];
     }
     if (total >= this.options.minimumAttempts && failed / total >= this.options.failureRatio) return this.open(now);
     return undefined;

@@ -35,11 +35,12 @@ const cache: Partial<Record<EncodingName, BpeModule>> = {};
 function load(name: EncodingName): BpeModule {
   let mod = cache[name];
   if (mod === undefined) {
-    // Lazy on purpose: importing this module must not load the rank tables.
+    /* eslint-disable @typescript-eslint/no-require-imports -- lazy and synchronous on purpose: importing this module must not load the rank tables */
     mod =
       name === 'o200k_base'
         ? (require('gpt-tokenizer/cjs/encoding/o200k_base') as BpeModule)
         : (require('gpt-tokenizer/cjs/encoding/cl100k_base') as BpeModule);
+    /* eslint-enable @typescript-eslint/no-require-imports */
     cache[name] = mod;
   }
   return mod;

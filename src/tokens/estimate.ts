@@ -133,9 +133,12 @@ function nonNegative(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.ceil(v) : undefined;
 }
 
+/** JSON.stringify as it behaves: undefined for a function or a symbol, which its declared type leaves out. */
+const stringify: (value: unknown) => string | undefined = JSON.stringify;
+
 function json(v: unknown): string {
   try {
-    return JSON.stringify(v) ?? '';
+    return stringify(v) ?? '';
   } catch {
     return ''; // cycles, BigInt, throwing toJSON
   }
@@ -186,7 +189,7 @@ function countContent(content: unknown, model: string | undefined, depth: number
   if (typeof content === 'string') return countTextTokens(content, model);
   if (!Array.isArray(content) || depth > MAX_DEPTH) return 0;
   let total = 0;
-  for (let i = 0; i < content.length; i++) total += countPart(content[i], model, depth);
+  for (const part of content) total += countPart(part, model, depth);
   return total;
 }
 
@@ -203,7 +206,7 @@ function countMessage(msg: unknown, model: string | undefined): number {
   if (typeof msg.name === 'string') total += countTextTokens(msg.name, model) + TOKENS_PER_NAME;
   total += countStr(msg.tool_call_id, model);
   const calls = msg.tool_calls;
-  if (Array.isArray(calls)) for (let i = 0; i < calls.length; i++) total += countCall(calls[i], model);
+  if (Array.isArray(calls)) for (const call of calls) total += countCall(call, model);
   if (isObject(msg.function_call)) total += countCall({ function: msg.function_call }, model);
   return total;
 }
@@ -246,7 +249,7 @@ export function estimateChatTokens(request: ChatRequestLike, options?: EstimateO
     }
     const messages = req.messages;
     if (Array.isArray(messages)) {
-      for (let i = 0; i < messages.length; i++) prompt += countMessage(messages[i], model);
+      for (const message of messages) prompt += countMessage(message, model);
       framed = framed || messages.length > 0;
     }
     if (framed) prompt += REPLY_PRIMING;

@@ -48,6 +48,7 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
  * are removed either way, so nothing outlives the sleep.
  */
 export function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an aborted sleep rejects with the signal's own reason, as fetch does
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise<void>((resolve, reject) => {
     let unsubscribe: (() => void) | undefined;
@@ -58,6 +59,7 @@ export function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined)
     if (signal !== undefined) {
       unsubscribe = onAbort(signal, () => {
         clock.clearTimeout(timer);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- as above: the signal's own reason
         reject(signal.reason);
       });
     }

@@ -122,5 +122,5 @@ export function parseChatRequest(
  * @returns true when the request was rejected.
  */
 export function isInvalid(value: ParsedChatRequest | InvalidChatRequest): value is InvalidChatRequest {
-  return (value as InvalidChatRequest).message !== undefined;
+  return 'message' in value;
 }

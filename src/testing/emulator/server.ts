@@ -127,11 +127,11 @@ export class EmulatorServer {
    * @param model - one model, or every model when omitted.
    * @returns admissions ordered by time.
    */
-  admissions(model?: string): { at: number; tokens: number }[] {
-    const out: { at: number; tokens: number }[] = [];
+  admissions(model?: string): Array<{ at: number; tokens: number }> {
+    const out: Array<{ at: number; tokens: number }> = [];
     const collect = (stats: ModelStats): void => {
       for (let i = 0; i < stats.admittedAt.length; i++) {
-        out.push({ at: stats.admittedAt[i]!, tokens: stats.admittedTokens[i]! });
+        out.push({ at: stats.admittedAt[i], tokens: stats.admittedTokens[i] });
       }
     };
     if (model !== undefined) {
@@ -196,7 +196,7 @@ export class EmulatorServer {
         this.badRequest(res, 413, `Request body exceeds ${MAX_BODY_BYTES} bytes.`, null);
         return;
       }
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       let json: unknown;
       try {
         json = JSON.parse(body.toString('utf8'));
