@@ -45,7 +45,7 @@ const EVERY_MS = 100;
 const key = (req: ChatRequest): string => `openai:${req.model}`;
 
 function request(i: number): ChatRequest {
-  return { model: MODEL, max_tokens: 30, messages: [{ role: 'user', content: `Summarise ticket ${i}: the export is late again.` }] };
+  return { model: MODEL, max_completion_tokens: 30, messages: [{ role: 'user', content: `Summarise ticket ${i}: the export is late again.` }] };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,7 +4,9 @@ import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 // Oracles: js-tiktoken is an independent port of OpenAI's tiktoken. Special tokens are
 // encoded as plain text (disallowedSpecial = []), as countTextTokens does.
 // (Rank tables via require: their typings are only reachable through package exports.)
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the rank tables' typings are only reachable through package exports
 const oracleO200k = new Tiktoken(require('js-tiktoken/ranks/o200k_base') as TiktokenBPE);
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
 const oracleCl100k = new Tiktoken(require('js-tiktoken/ranks/cl100k_base') as TiktokenBPE);
 /** o200k_base token count of `s` (special tokens as plain text). */
 export const o200k = (s: string): number => oracleO200k.encode(s, [], []).length;

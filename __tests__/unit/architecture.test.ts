@@ -78,7 +78,7 @@ function cycles(edges: ReadonlyMap<string, readonly string[]>): string[] {
   // within each component, a shortest path from its first file back to itself names the files of one cycle
   return components.map((component) => {
     const members = new Set(component);
-    const start = [...component].sort()[0]!;
+    const start = [...component].sort()[0];
     const previous = new Map<string, string>();
     const queue = [start];
     let closing: string | undefined;

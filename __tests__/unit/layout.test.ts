@@ -77,7 +77,7 @@ function mirroredTests(source: string): string[] {
 
 /** The allow-list entry that applies to `source`: its own, or its folder's. */
 function allowance(source: string): string | undefined {
-  if (ALLOWED[source] !== undefined) return source;
+  if (Object.hasOwn(ALLOWED, source)) return source;
   return Object.keys(ALLOWED).find((entry) => entry.endsWith('/') && source.startsWith(entry));
 }
 
@@ -87,7 +87,7 @@ function statementKinds(file: string): Set<string> {
   const kinds = new Set<string>();
   for (const s of source.statements) {
     if (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s)) kinds.add('type');
-    else if (ts.isImportDeclaration(s)) kinds.add(s.importClause?.isTypeOnly === true ? 'type import' : 'import');
+    else if (ts.isImportDeclaration(s)) kinds.add(s.importClause?.phaseModifier === ts.SyntaxKind.TypeKeyword ? 'type import' : 'import');
     else if (ts.isExportDeclaration(s)) kinds.add(s.moduleSpecifier !== undefined ? 're-export' : 'export list');
     else kinds.add(ts.SyntaxKind[s.kind]);
   }
@@ -149,10 +149,10 @@ describe('tests mirror the layout', () => {
   });
 
   it('every integration test sits in a concern folder (a folder of src/, or package/)', () => {
-    const concerns = new Set([...sources.filter((s) => s.startsWith('src/')).map((s) => s.split('/')[1]!), ...OTHER_CONCERNS]);
+    const concerns = new Set([...sources.filter((s) => s.startsWith('src/')).map((s) => s.split('/')[1]), ...OTHER_CONCERNS]);
     const misplaced = integrationTests.filter((t) => {
       const parts = testStem(t).split('/');
-      return parts.length < 2 || !concerns.has(parts[0]!);
+      return parts.length < 2 || !concerns.has(parts[0]);
     });
     expect(misplaced).toEqual([]);
   });

@@ -43,7 +43,7 @@ const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / 
 /** The q-quantile (nearest rank) of `xs`. */
 function quantile(xs: readonly number[], q: number): number {
   const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 describe('initialBackoff', () => {
@@ -118,10 +118,10 @@ describe('nextBackoff: growth', () => {
     for (const kind of ['full', 'equal', 'none'] as const) {
       const highs = [0, 1, 2, 3, 4, 5, 6, 7].map((n) => delay(at(n), options(kind), top));
       for (let n = 1; n < highs.length; n++) {
-        expect(highs[n]! / Math.min(CAP, highs[n - 1]! * 2)).toBeCloseTo(1, 6);
+        expect(highs[n] / Math.min(CAP, highs[n - 1] * 2)).toBeCloseTo(1, 6);
       }
-      expect(highs[6]! / 6400).toBeCloseTo(1, 6);
-      expect(highs[7]! / CAP).toBeCloseTo(1, 6); // 100 · 2^7 = 12,800 > 10,000
+      expect(highs[6] / 6400).toBeCloseTo(1, 6);
+      expect(highs[7] / CAP).toBeCloseTo(1, 6); // 100 · 2^7 = 12,800 > 10,000
     }
   });
 
@@ -136,8 +136,8 @@ describe('nextBackoff: growth', () => {
     }
     const expected = [300, 900, 2700, 8100, CAP, CAP];
     chain.forEach((ms, i) => {
-      expect(ms).toBeLessThanOrEqual(expected[i]!);
-      expect(ms).toBeGreaterThan(expected[i]! * (1 - 1e-6));
+      expect(ms).toBeLessThanOrEqual(expected[i]);
+      expect(ms).toBeGreaterThan(expected[i] * (1 - 1e-6));
     });
     // chained at the bottom it never leaves the base, however many retries there were
     state = initialBackoff(options('decorrelated'));

@@ -93,7 +93,7 @@ describe('a 30-second full provider outage (fake clock)', () => {
       const done = track(() => service.call(), attempt);
       await clock.advance(0);
       await done;
-      if (attempt[0]!.kind === 'ok') {
+      if (attempt[0].kind === 'ok') {
         recoveredAfterMs = clock.now() - outageEnd;
         break;
       }
@@ -122,11 +122,11 @@ describe('a 30-second full provider outage (fake clock)', () => {
     for (const r of fast) expect(r.ms).toBeLessThan(50);
     expect(sentDuringOutage).toBeLessThan(60); // ~10 to open + one probe per cool-off; without the breaker ~900
     // once open, what still reaches the provider is one probe per cool-off: attempts at least a cool-off apart
-    const opened = outageAttempts.findIndex((t, i) => i > 0 && t - outageAttempts[i - 1]! >= COOL_OFF_MS);
+    const opened = outageAttempts.findIndex((t, i) => i > 0 && t - outageAttempts[i - 1] >= COOL_OFF_MS);
     expect(opened).toBeGreaterThan(0);
     const probes = outageAttempts.slice(opened);
     expect(probes.length).toBeLessThanOrEqual(Math.ceil(OUTAGE_MS / COOL_OFF_MS));
-    for (let i = 1; i < probes.length; i++) expect(probes[i]! - probes[i - 1]!).toBeGreaterThanOrEqual(COOL_OFF_MS);
+    for (let i = 1; i < probes.length; i++) expect(probes[i] - probes[i - 1]).toBeGreaterThanOrEqual(COOL_OFF_MS);
     expect(recoveredAfterMs).toBeGreaterThanOrEqual(0);
     expect(recoveredAfterMs).toBeLessThan(6000); // within one cool-off
     expect(after.every((r) => r.kind === 'ok')).toBe(true);

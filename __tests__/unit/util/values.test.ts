@@ -9,7 +9,7 @@ describe('isObject', () => {
 
 describe('isObjectLike', () => {
   it('is true for non-null objects and functions, false for primitives and null', () => {
-    for (const yes of [{}, [], () => undefined, class {}, Object.create(null) as object]) expect(isObjectLike(yes)).toBe(true);
+    for (const yes of [{}, [], () => undefined, class Named { readonly n = 1; }, Object.create(null) as object]) expect(isObjectLike(yes)).toBe(true);
     for (const no of [null, undefined, 0, 'x', false, Symbol('s'), 1n]) expect(isObjectLike(no)).toBe(false);
   });
 });
