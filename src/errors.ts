@@ -47,11 +47,17 @@ export class RetryExhaustedError extends ResilienceError {
     detail?: string,
   ) {
     super(
-      `Gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} (${reason})${detail ? `: ${detail}` : ''}; last error: ${describe(cause)}`,
+      `Gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} (${reason})${detail ? `: ${detail}` : ''}${attempts > 0 ? `; last error: ${describe(cause)}` : ''}`,
       { cause },
     );
   }
 }
+
+/**
+ * Which of a limit's bounds refused a call: `onLimit` (`'reject'` and no capacity now), `maxWaitMs` (capacity
+ * frees too late) or `maxQueue` (too many calls waiting).
+ */
+export type LimitBound = 'onLimit' | 'maxWaitMs' | 'maxQueue';
 
 /** Capacity for the key could not be obtained within the policy's bounds (`onLimit`, `maxWaitMs`, `maxQueue`). */
 export class RateLimitExceededError extends ResilienceError {
@@ -61,11 +67,13 @@ export class RateLimitExceededError extends ResilienceError {
   /**
    * @param key - the limit key that refused.
    * @param retryAfterMs - estimated milliseconds until capacity frees (≥ 0).
-   * @param detail - which bound was hit.
+   * @param bound - which bound refused.
+   * @param detail - the bound and its value, for the message.
    */
   constructor(
     readonly key: string,
     readonly retryAfterMs: number,
+    readonly bound: LimitBound,
     detail: string,
   ) {
     super(`Rate limit for "${key}" exceeded (${detail}); retry after ${Math.ceil(retryAfterMs)} ms`);

@@ -36,6 +36,7 @@ export type { Disposable } from './events/disposable';
 export type { Listener } from './events/emitter';
 export type {
   AttemptFailure,
+  BogusUsageEvent,
   BreakerEvent,
   CallEvent,
   CallInfo,
@@ -63,7 +64,7 @@ export {
   StoreUnavailableError,
   TokenBudgetExceededError,
 } from './errors';
-export type { RetryStopReason } from './errors';
+export type { LimitBound, RetryStopReason } from './errors';
 export { classifyError } from './providers/classify';
 export type { Classification, NoRetryReason, RetryReason } from './providers/classify';
 

@@ -7,6 +7,7 @@
 import type { Disposable } from './disposable';
 import { Emitter, type Listener, type ListenerErrorSink } from './emitter';
 import type {
+  BogusUsageEvent,
   BreakerEvent,
   CallEvent,
   CapacityEvent,
@@ -45,6 +46,8 @@ export interface ResilienceEvents {
   onFailed(listener: Listener<FailedEvent>): Disposable;
   /** A key's overload breaker changed state. */
   onBreakerChange(listener: Listener<BreakerEvent>): Disposable;
+  /** A call's reported usage could not be true; it was bounded (or the estimate kept). */
+  onBogusUsage(listener: Listener<BogusUsageEvent>): Disposable;
   /** The provider reported a key's remaining requests or tokens. */
   onCapacity(listener: Listener<CapacityEvent>): Disposable;
   /** A key's remaining capacity stayed low (see `configureResilience({ lowCapacity })`). */
@@ -82,6 +85,7 @@ export class EventHub implements ResilienceEvents {
   readonly succeeded: Emitter<SucceededEvent>;
   readonly failed: Emitter<FailedEvent>;
   readonly breaker: Emitter<BreakerEvent>;
+  readonly bogusUsage: Emitter<BogusUsageEvent>;
   readonly capacity: Emitter<CapacityEvent>;
   readonly lowCapacity: Emitter<LowCapacityEvent>;
   readonly callStart: Emitter<CallEvent>;
@@ -98,6 +102,7 @@ export class EventHub implements ResilienceEvents {
     this.succeeded = new Emitter('succeeded', failed);
     this.failed = new Emitter('failed', failed);
     this.breaker = new Emitter('breakerChange', failed);
+    this.bogusUsage = new Emitter('bogusUsage', failed);
     this.capacity = new Emitter('capacity', failed);
     this.lowCapacity = new Emitter('lowCapacity', failed);
     this.callStart = new Emitter('callStart', failed);
@@ -139,6 +144,10 @@ export class EventHub implements ResilienceEvents {
   /** @inheritDoc */
   onBreakerChange(listener: Listener<BreakerEvent>): Disposable {
     return this.breaker.on(listener);
+  }
+  /** @inheritDoc */
+  onBogusUsage(listener: Listener<BogusUsageEvent>): Disposable {
+    return this.bogusUsage.on(listener);
   }
   /** @inheritDoc */
   onCapacity(listener: Listener<CapacityEvent>): Disposable {

@@ -49,8 +49,10 @@ export type RateLimitedEvent = AttemptFailure;
 
 /** A 429's wait became a pause of the whole key: no call on it starts before the pause ends. */
 export interface CooldownEvent extends AttemptFailure {
-  /** How long the key is paused, ms (at most the key's `maxCooldownMs`). */
+  /** How long the key is paused, ms: the server's wait, capped at the key's `maxCooldownMs`. */
   readonly waitMs: number;
+  /** The wait the server asked for, ms (larger than `waitMs` when the cap applied). */
+  readonly requestedMs: number;
   /** Where the wait came from. */
   readonly source: WaitHintSource;
 }
@@ -83,6 +85,18 @@ export interface RejectedEvent extends CallInfo {
 export interface SucceededEvent extends CallInfo {
   /** Tokens the provider reported, when the result (or the method) told. */
   readonly actualTokens: number | undefined;
+}
+
+/** A call's reported token usage could not be true (not finite, negative, or above the key's per-minute limit). */
+export interface BogusUsageEvent {
+  /** The call's key. */
+  readonly key: string;
+  /** What was reported. */
+  readonly reported: number;
+  /** What was settled instead: the per-minute limit, or `undefined` when the estimate was kept. */
+  readonly bounded: number | undefined;
+  /** The per-minute token limit the figure was checked against, when configured. */
+  readonly limit: number | undefined;
 }
 
 /** A key's overload breaker changed state. */

@@ -118,10 +118,10 @@ export class Limiter {
       });
     }
     if (bounds.onLimit === 'reject') {
-      throw new RateLimitExceededError(queueKey, queue.lastWait, `${queue.length} call(s) already waiting, onLimit "reject"`);
+      throw new RateLimitExceededError(queueKey, queue.lastWait, 'onLimit', `${queue.length} call(s) already waiting, onLimit "reject"`);
     }
     if (queue.length >= bounds.maxQueue) {
-      throw new RateLimitExceededError(queueKey, queue.lastWait, `queue full at maxQueue ${bounds.maxQueue}`);
+      throw new RateLimitExceededError(queueKey, queue.lastWait, 'maxQueue', `queue full at maxQueue ${bounds.maxQueue}`);
     }
     return this.enqueue(queue, parts, bounds, signal, now);
   }
@@ -142,10 +142,10 @@ export class Limiter {
   ): Promise<void> {
     if (result === DAY_BUDGET_SPENT) throw dayBudgetError(parts);
     if (bounds.onLimit === 'reject') {
-      throw new RateLimitExceededError(queueKey, result, 'no capacity now, onLimit "reject"');
+      throw new RateLimitExceededError(queueKey, result, 'onLimit', 'no capacity now, onLimit "reject"');
     }
     if (result > bounds.maxWaitMs) {
-      throw new RateLimitExceededError(queueKey, result, `capacity frees in ${Math.ceil(result)} ms, over maxWaitMs ${bounds.maxWaitMs}`);
+      throw new RateLimitExceededError(queueKey, result, 'maxWaitMs', `capacity frees in ${Math.ceil(result)} ms, over maxWaitMs ${bounds.maxWaitMs}`);
     }
     let queue = this.queues.get(queueKey);
     if (queue === undefined) {
@@ -153,7 +153,7 @@ export class Limiter {
       this.queues.set(queueKey, queue);
     }
     if (queue.length >= bounds.maxQueue) {
-      throw new RateLimitExceededError(queueKey, result, `queue full at maxQueue ${bounds.maxQueue}`);
+      throw new RateLimitExceededError(queueKey, result, 'maxQueue', `queue full at maxQueue ${bounds.maxQueue}`);
     }
     queue.lastWait = result;
     const promise = this.enqueue(queue, parts, bounds, signal, now);
@@ -305,7 +305,7 @@ export class Limiter {
     if (now + result > head.deadline) {
       // It cannot be served within its bound: fail it now rather than at its deadline.
       this.remove(queue, head);
-      head.reject(new RateLimitExceededError(queue.key, result, `capacity frees in ${Math.ceil(result)} ms, past maxWaitMs`));
+      head.reject(new RateLimitExceededError(queue.key, result, 'maxWaitMs', `capacity frees in ${Math.ceil(result)} ms, past maxWaitMs`));
       return true;
     }
     const jitter = this.pollJitterMs > 0 ? this.random() * this.pollJitterMs : 0;
@@ -319,7 +319,7 @@ export class Limiter {
       const next = w.next;
       if (w.deadline <= now) {
         this.remove(queue, w);
-        w.reject(new RateLimitExceededError(queue.key, queue.lastWait, 'waited maxWaitMs'));
+        w.reject(new RateLimitExceededError(queue.key, queue.lastWait, 'maxWaitMs', 'waited maxWaitMs'));
       }
       w = next;
     }

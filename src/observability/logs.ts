@@ -72,7 +72,16 @@ export class EventLogs {
           ),
         ),
         events.onCooldown((e) =>
-          this.line(e.key).warn({ ...this.attempt(e), waitMs: Math.round(e.waitMs), source: e.source }, 'provider rate limit: key paused'),
+          this.line(e.key).warn(
+            { ...this.attempt(e), waitMs: Math.round(e.waitMs), source: e.source, ...(e.requestedMs > e.waitMs ? { cappedFromMs: Math.round(e.requestedMs) } : {}) },
+            'provider rate limit: key paused',
+          ),
+        ),
+        events.onBogusUsage((e) =>
+          this.line(e.key).warn(
+            { reported: e.reported, bounded: e.bounded, limit: e.limit },
+            e.bounded === undefined ? 'provider reported an impossible usage: the estimate is kept' : 'provider reported an impossible usage: bounded to the per-minute limit',
+          ),
         ),
         events.onLowCapacity((e) =>
           this.line(e.key).warn(

@@ -7,7 +7,8 @@
 import { dispatch } from './dispatch';
 import { PolicyConfigError } from '../errors';
 import { MethodHandle } from './method-handle';
-import { addPolicyMetadata, describeMethod, type PolicyMetadata } from './metadata';
+import { addPolicyMetadata, getPolicyMetadata, describeMethod, type PolicyMetadata } from './metadata';
+import { declareGuards } from './guard-declarations';
 
 const HANDLE = Symbol('llm-resilience:handle');
 
@@ -34,6 +35,7 @@ export function applyPolicy<K extends keyof PolicyMetadata>(
     throw new PolicyConfigError(where, 'target', current, 'a method (decorators apply to methods only)');
   }
   addPolicyMetadata(target, propertyKey, field, resolve(where));
+  declareGuards(target, propertyKey, where, getPolicyMetadata(target, propertyKey) ?? {});
   if ((current as Wrapped)[HANDLE] !== undefined) return descriptor;
   const handle = new MethodHandle(target, propertyKey, where, current as (...args: unknown[]) => unknown);
   const wrapper: Wrapped = function (this: unknown, ...args: unknown[]): Promise<unknown> {

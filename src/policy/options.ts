@@ -53,6 +53,12 @@ export interface RateLimitedOptions<A extends readonly unknown[] = never[]> {
   readonly maxWaitMs?: number;
   /** Most callers waiting on one key. Default 10000. */
   readonly maxQueue?: number;
+  /**
+   * Longest pause of the key after a 429, ms: no server wait hint (`retry-after`, reset headers, …) pauses the
+   * key for longer, however absurd the value. A call whose own wait exceeds `maxDelayMs` still gives up at once.
+   * Default 60000.
+   */
+  readonly maxCooldownMs?: number;
 }
 
 /** Options of `@TokenBudget` (tokens per minute, estimated before the call, reconciled after). */
@@ -89,6 +95,8 @@ export interface NamedPolicy {
   readonly maxWaitMs?: number;
   /** Default `maxQueue` for this key. */
   readonly maxQueue?: number;
+  /** Default `maxCooldownMs` for this key: the longest pause a 429's wait hint can impose on it. */
+  readonly maxCooldownMs?: number;
   /** Retry budget for this key (the decorator's option overrides it). */
   readonly retryBudget?: RetryBudgetOptions | false;
   /** Overload breaker for this key (the decorator's option overrides it). */
@@ -104,4 +112,5 @@ export const DEFAULTS = {
   onLimit: 'queue' as OnLimit,
   maxWaitMs: 60_000,
   maxQueue: 10_000,
+  maxCooldownMs: 60_000,
 } as const;

@@ -46,6 +46,7 @@ export interface ResolvedRateLimit {
   readonly onLimit: OnLimit | undefined;
   readonly maxWaitMs: number | undefined;
   readonly maxQueue: number | undefined;
+  readonly maxCooldownMs: number | undefined;
 }
 
 /** Validated `@TokenBudget` options. */
@@ -161,6 +162,7 @@ const LIMIT_RULES: Record<string, Rule> = {
   onLimit: [isOnLimit, EXPECT.onLimit, false],
   maxWaitMs: [nonNegative, EXPECT.nonNegative, false],
   maxQueue: [nonNegativeInt, EXPECT.nonNegativeInt, false],
+  maxCooldownMs: [positive, EXPECT.positive, false],
 };
 
 /** Validates `@RateLimited` options or a policy name. */
@@ -175,6 +177,7 @@ export function resolveRateLimit(where: string, raw: unknown): ResolvedRateLimit
       onLimit: undefined,
       maxWaitMs: undefined,
       maxQueue: undefined,
+      maxCooldownMs: undefined,
     };
   }
   const o = validate(where, raw, {
@@ -191,6 +194,7 @@ export function resolveRateLimit(where: string, raw: unknown): ResolvedRateLimit
     onLimit: o.onLimit,
     maxWaitMs: o.maxWaitMs,
     maxQueue: o.maxQueue,
+    maxCooldownMs: o.maxCooldownMs,
   };
 }
 

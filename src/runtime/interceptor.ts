@@ -19,11 +19,12 @@
 
 import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
-import { CircuitOpenError, PolicyConfigError, RetryExhaustedError, TokenBudgetExceededError } from '../errors';
+import { CircuitOpenError, PolicyConfigError, RateLimitExceededError, RetryExhaustedError, TokenBudgetExceededError } from '../errors';
 import type { EventHub } from '../events/hub';
 import { Limiter, type AcquireBounds } from '../limits/limiter';
 import type { DemandPart, LimiterStore } from '../limits/store';
 import type { MethodDispatcher } from '../policy/dispatch';
+import { declaredGuard } from '../policy/guard-declarations';
 import type { MethodHandle } from '../policy/method-handle';
 import { classifyError } from '../providers/classify';
 import type { HeadersLike } from '../providers/headers';
@@ -60,7 +61,7 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
   constructor(@inject(ResilienceTokens.Config) readonly config: ResolvedConfig) {
     const events = (this.events = config.events);
     this.capacity = new CapacityReporter(events, config.lowCapacity);
-    this.guards = new OverloadGuards(config.policies, () => config.clock.now());
+    this.guards = new OverloadGuards(config.policies, declaredGuard, () => config.clock.now());
     this.limiter = new Limiter(
       config.store,
       config.clock,
@@ -161,7 +162,7 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
     const limits = plan.rate === undefined && plan.budget === undefined ? undefined : this.prepare(plan, args);
     const key = limits?.plan.key ?? plan.where;
     const retry = plan.retry;
-    const guard = retry === undefined ? undefined : this.guards.cached(limits?.plan.guard ?? plan.guard, retry, key);
+    const guard = retry === undefined ? undefined : this.guards.cached(limits?.plan.guard ?? plan.guard, retry, plan.where, key);
     return new Call(this, plan, thisArg, args, signal, limits, key, guard, Infinity);
   }
 
@@ -210,11 +211,30 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
 
   private refused(call: Call, error: unknown): never {
     const signal = call.signal;
-    if (!(signal?.aborted && error === signal.reason) && this.events.rejected.listening) {
+    if (signal?.aborted && error === signal.reason) throw error;
+    const refusal = this.deadlineRefusal(call, error) ?? error;
+    if (this.events.rejected.listening) {
       const retryAfterMs = (error as { retryAfterMs?: number } | null)?.retryAfterMs;
-      this.events.rejected.emit({ ...callInfo(call), reason: rejectionReason(error), retryAfterMs });
+      this.events.rejected.emit({ ...callInfo(call), reason: rejectionReason(refusal), retryAfterMs });
     }
-    throw error;
+    throw refusal;
+  }
+
+  /**
+   * A wait refused because it would end after the call's deadline (not because of `maxWaitMs`): the call ends
+   * with `RetryExhaustedError` reason `deadline`, never with an error naming a bound the user did not set.
+   */
+  private deadlineRefusal(call: Call, error: unknown): RetryExhaustedError | undefined {
+    if (!(error instanceof RateLimitExceededError) || error.bound !== 'maxWaitMs' || call.deadline === Infinity) return undefined;
+    const left = call.deadline - call.now;
+    if (!(left < call.limits!.plan.bounds.maxWaitMs)) return undefined;
+    const attempts = call.attempt - 1;
+    return new RetryExhaustedError(
+      attempts,
+      'deadline',
+      attempts > 0 ? call.lastError : undefined,
+      `capacity for "${error.key}" frees in ${Math.ceil(error.retryAfterMs)} ms, after the call's deadline (${Math.max(0, Math.round(left))} ms left of deadlineMs ${call.plan.retry!.deadlineMs!})`,
+    );
   }
 
   /** After a wait for capacity: the attempt starts now. */
@@ -294,10 +314,16 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
       throw new PolicyConfigError(plan.where, 'estimate', estimate, 'the estimate function to return a finite number ≥ 0');
     }
     if (estimate > keyPlan.largestServable) this.unservable(keyPlan, estimate, args);
-    const specs = keyPlan.specs;
     if (estimate === 0) return new CallLimits(keyPlan, keyPlan.requestOnly, 0);
+    const specs = keyPlan.specs;
     const parts: DemandPart[] =
-      specs.length === 1 ? [{ spec: specs[0]!, requests: 1, tokens: estimate }] : specs.map((spec) => ({ spec, requests: 1, tokens: estimate }));
+      specs.length === 1
+        ? [{ spec: specs[0]!, requests: 1, tokens: estimate }]
+        : // the rate key's request, the budget key's tokens
+          [
+            { spec: specs[0]!, requests: 1, tokens: 0 },
+            { spec: specs[1]!, requests: 0, tokens: estimate },
+          ];
     return new CallLimits(keyPlan, parts, estimate);
   }
 

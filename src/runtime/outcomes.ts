@@ -18,7 +18,7 @@ import { usageTokens } from '../tokens/usage';
 import type { Clock } from '../clock';
 import type { Call } from './call';
 import type { CapacityReporter } from './capacity';
-import type { CallLimits } from './plan';
+import { chargesTokens, type CallLimits } from './plan';
 
 /** A failed attempt, classified (what the retry decision and the events need). */
 export interface Failure {
@@ -90,8 +90,9 @@ export class Outcomes {
     const headers = resultHeaders(result);
     if (headers !== undefined) this.observe(limits, headers);
     const budget = call.plan.budget;
-    let actual = budget?.actual !== undefined ? budget.actual(result) : usageTokens(result);
-    if (actual === undefined || typeof actual !== 'number' || !Number.isFinite(actual) || actual < 0) actual = call.context?.usage;
+    let reported: unknown = budget?.actual !== undefined ? budget.actual(result) : usageTokens(result);
+    if (reported === undefined || reported === null) reported = call.context?.usage;
+    const actual = typeof reported === 'number' ? this.plausible(call.key, limits, reported) : undefined;
     if (actual !== undefined && actual !== limits.estimate) this.settle(limits, actual - limits.estimate);
     if (events.succeeded.listening) {
       events.succeeded.emit({
@@ -126,13 +127,28 @@ export class Outcomes {
     if (rateLimited) {
       if (limits.estimate > 0 && sent) this.settle(limits, -limits.estimate);
       if (hint !== undefined && classification.reason === 'rate-limited') {
-        for (const part of limits.parts) ignoreRejection(this.store.cooldown(part.spec, now + hint.ms, now));
+        // however absurd the server's value, the key pauses at most maxCooldownMs (the call itself may give up)
+        const waitMs = Math.min(hint.ms, limits.plan.maxCooldownMs);
+        for (const part of limits.parts) ignoreRejection(this.store.cooldown(part.spec, now + waitMs, now));
         if (events.cooldown.listening) {
-          events.cooldown.emit({ ...failureInfo(call, failure), key: limits.plan.key, waitMs: hint.ms, source: hint.source });
+          events.cooldown.emit({ ...failureInfo(call, failure), key: limits.plan.key, waitMs, requestedMs: hint.ms, source: hint.source });
         }
       }
     }
     return failure;
+  }
+
+  /**
+   * A reported usage that can be settled: not finite or negative keeps the estimate; above the per-minute limit
+   * is bounded to it. Either is published as `bogusUsage`: one absurd figure must not block a key for long.
+   */
+  private plausible(key: string, limits: CallLimits, reported: number): number | undefined {
+    const limit = limits.plan.largestUsage;
+    if (Number.isFinite(reported) && reported >= 0 && reported <= limit) return reported;
+    const bounded = Number.isFinite(reported) && reported >= 0 ? limit : undefined;
+    const events = this.events;
+    if (events.bogusUsage.listening) events.bogusUsage.emit({ key, reported, bounded, limit: Number.isFinite(limit) ? limit : undefined });
+    return bounded;
   }
 
   /** Rate-limit headers of an attempt: the store adopts them, the capacity events report them. */
@@ -140,20 +156,24 @@ export class Outcomes {
     const now = this.clock.now();
     const snapshot = parseRateLimitHeaders(headers, now);
     if (snapshot === undefined) return;
-    ignoreRejection(this.store.observe(limits.parts[0]!.spec, snapshot, now));
+    // every key of the call learns from the response (each spec says which resources that key limits)
+    for (const part of limits.parts) ignoreRejection(this.store.observe(part.spec, snapshot, now));
     this.capacity.observed(limits.plan.key, snapshot);
   }
 
   /** Returns an attempt's whole take (its request and estimated tokens) to every key: it never left. */
   giveBack(limits: CallLimits): void {
     const now = this.clock.now();
-    for (const part of limits.parts) ignoreRejection(this.store.settle(part.spec, -part.tokens, now, -part.requests));
+    for (const part of limits.parts) {
+      if (part.tokens !== 0 || part.requests !== 0) ignoreRejection(this.store.settle(part.spec, -part.tokens, now, -part.requests));
+    }
     this.limiter.kick(limits.plan.queueKey);
   }
 
   private settle(limits: CallLimits, delta: number): void {
     const now = this.clock.now();
-    for (const part of limits.parts) ignoreRejection(this.store.settle(part.spec, delta, now));
+    // tokens are settled on the keys that are charged tokens (a separate rate key is charged requests only)
+    for (const part of limits.parts) if (chargesTokens(part.spec)) ignoreRejection(this.store.settle(part.spec, delta, now));
     if (delta < 0) this.limiter.kick(limits.plan.queueKey);
   }
 }

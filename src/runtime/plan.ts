@@ -31,6 +31,8 @@ export interface KeyPlan {
   readonly specs: readonly LimitSpec[];
   /** Queue/reject and bounds. */
   readonly bounds: AcquireBounds;
+  /** Longest pause a 429's wait hint may impose on the call's keys, ms (`maxCooldownMs`). */
+  readonly maxCooldownMs: number;
   /** The demand of a call that estimates 0 tokens (shared: no allocation per call). */
   readonly requestOnly: readonly DemandPart[];
   /**
@@ -38,6 +40,11 @@ export interface KeyPlan {
    * comparison per call instead of a loop).
    */
   readonly largestServable: number;
+  /**
+   * The smallest configured per-minute token limit of the keys charged tokens: a reported usage above it cannot
+   * be true (a provider refuses a request larger than its per-minute limit). `Infinity` when none is configured.
+   */
+  readonly largestUsage: number;
   /** The overload guard of this key, cached (see {@link GuardSlot}). */
   readonly guard: GuardSlot;
 }
@@ -112,17 +119,25 @@ export function buildKeyPlan(
   if (rate?.requiresPolicy && ratePolicy === undefined) {
     throw new PolicyConfigError(plan.where, 'policyName', rateKey, 'a policy defined in configureResilience({ policies })');
   }
+  // One key: it carries both limits. Two keys: the rate key is charged requests only, the budget key tokens only.
+  const separate = rateKey !== undefined && budgetKey !== undefined && budgetKey !== rateKey;
   const specs: LimitSpec[] = [];
   if (rateKey !== undefined) {
-    specs.push(spec(rateKey, ratePolicy, rate, rateKey === budgetKey ? budget : undefined));
+    const rateSpec = spec(rateKey, ratePolicy, rate, rateKey === budgetKey ? budget : undefined);
+    specs.push(separate ? requestsOnly(rateSpec) : rateSpec);
   }
   if (budgetKey !== undefined && budgetKey !== rateKey) {
-    specs.push(spec(budgetKey, config.policies.get(budgetKey), undefined, budget));
+    const budgetSpec = spec(budgetKey, config.policies.get(budgetKey), undefined, budget);
+    specs.push(separate ? tokensOnly(budgetSpec) : budgetSpec);
   }
   const key = (rateKey ?? budgetKey)!;
   const policy = ratePolicy ?? (budgetKey === undefined ? undefined : config.policies.get(budgetKey));
   let largestServable = Infinity;
-  for (const s of specs) largestServable = Math.min(largestServable, s.tokensPerMinute ?? Infinity, s.tokensPerDay ?? Infinity);
+  let largestUsage = Infinity;
+  for (const s of specs) {
+    largestServable = Math.min(largestServable, s.tokensPerMinute ?? Infinity, s.tokensPerDay ?? Infinity);
+    largestUsage = Math.min(largestUsage, s.tokensPerMinute ?? Infinity);
+  }
   return {
     queueKey: budgetKey === undefined || budgetKey === rateKey || rateKey === undefined ? key : `${rateKey}\u0000${budgetKey}`,
     key,
@@ -132,10 +147,32 @@ export function buildKeyPlan(
       maxWaitMs: rate?.maxWaitMs ?? policy?.maxWaitMs ?? DEFAULTS.maxWaitMs,
       maxQueue: rate?.maxQueue ?? policy?.maxQueue ?? DEFAULTS.maxQueue,
     },
-    requestOnly: specs.map((s) => ({ spec: s, requests: 1, tokens: 0 })),
+    maxCooldownMs: rate?.maxCooldownMs ?? policy?.maxCooldownMs ?? DEFAULTS.maxCooldownMs,
+    requestOnly: specs.map((s) => ({ spec: s, requests: chargesRequests(s) ? 1 : 0, tokens: 0 })),
     largestServable,
+    largestUsage,
     guard: { value: undefined, generation: -1 },
   };
+}
+
+/** Whether a key's spec limits requests (configured, learned, or being learned). */
+export function chargesRequests(spec: LimitSpec): boolean {
+  return spec.requestsPerMinute !== undefined || spec.learnRequests;
+}
+
+/** Whether a key's spec limits tokens (per minute configured or learned, or a daily budget). */
+export function chargesTokens(spec: LimitSpec): boolean {
+  return spec.tokensPerMinute !== undefined || spec.learnTokens || spec.tokensPerDay !== undefined;
+}
+
+/** A rate key's spec when the call's tokens go to another key: requests only. */
+function requestsOnly(spec: LimitSpec): LimitSpec {
+  return { ...spec, tokensPerMinute: undefined, tokenBurst: 0, tokensPerDay: undefined, learnTokens: false };
+}
+
+/** A budget key's spec when the call's request goes to another key: tokens only. */
+function tokensOnly(spec: LimitSpec): LimitSpec {
+  return { ...spec, requestsPerMinute: undefined, requestBurst: 1, learnRequests: false };
 }
 
 function spec(

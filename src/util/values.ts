@@ -17,3 +17,20 @@ export function isObjectLike(value: unknown): value is object {
 export function isThenable<T = unknown>(value: unknown): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
+
+/**
+ * Whether two small option values are the same: both `false`, or objects setting the same fields to the same
+ * JSON values (fields set to `undefined` count as absent; key order does not matter).
+ */
+export function sameOptions(a: object | false, b: object | false): boolean {
+  if (a === false || b === false) return a === b;
+  return canonical(a) === canonical(b);
+}
+
+function canonical(o: object): string {
+  return JSON.stringify(
+    Object.entries(o)
+      .filter(([, v]) => v !== undefined)
+      .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+  );
+}

@@ -17,7 +17,7 @@ describe('EventLogs', () => {
     hub.waited.emit({ ...call, waitMs: 1234.5 });
     hub.rejected.emit({ ...call, reason: 'queue full', retryAfterMs: 2000.2 });
     hub.failed.emit({ ...attempt('openai:gpt-4o-mini', { attempt: 6, status: 500, reason: 'server-error', retryAfterMs: undefined }), stop: 'max-retries' });
-    hub.cooldown.emit({ ...attempt('openai:gpt-4o-mini'), waitMs: 750, source: 'retry-after-ms' });
+    hub.cooldown.emit({ ...attempt('openai:gpt-4o-mini'), waitMs: 750, requestedMs: 750, source: 'retry-after-ms' });
 
     const lines = records();
     expect(lines.map((r) => r.msg)).toEqual([
