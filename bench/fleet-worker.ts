@@ -38,6 +38,8 @@ export interface FleetWorkerResult {
   readonly errors: readonly string[];
   /** The RedisStore fell back to local limits at some point. */
   readonly degraded: boolean;
+  /** Epoch ms at which each successful call completed, in completion order (for the per-process shares). */
+  readonly finishedAt: readonly number[];
 }
 
 type Message = { type: 'config'; config: FleetWorkerConfig } | { type: 'go' };
@@ -50,9 +52,13 @@ interface Prepared {
 
 async function prepare(config: FleetWorkerConfig): Promise<Prepared> {
   const warmUp = (client: OpenAI): Promise<unknown> =>
-    client.chat.completions.create({ model: WARM_UP_MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
+    client.chat.completions.create({ model: WARM_UP_MODEL, messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 1 });
+  if ((config.mode === 'bottleneck-redis' || config.mode === 'redis-store') && config.redisUrl === undefined) {
+    throw new Error(`fleet mode "${config.mode}" needs redisUrl`);
+  }
+  const redisUrl = config.redisUrl ?? '';
   if (config.mode === 'bottleneck-redis') {
-    const url = new URL(config.redisUrl!);
+    const url = new URL(redisUrl);
     const client = new OpenAI({ apiKey: 'sk-bench', baseURL: config.emulatorUrl, maxRetries: 5 });
     await warmUp(client);
     const limiter = new Bottleneck({
@@ -74,16 +80,27 @@ async function prepare(config: FleetWorkerConfig): Promise<Prepared> {
   if (config.mode === 'redis-store') {
     const RedisStore = loadRedisStore();
     if (RedisStore === undefined) throw new Error('src/limits/redis/redis-store.ts is missing');
-    const redis = new Redis(config.redisUrl!, { lazyConnect: true });
+    const redis = new Redis(redisUrl, { lazyConnect: true });
     await redis.connect();
     const store = new RedisStore({ client: redis, prefix: config.namespace, instances: 4 });
     configureFor(MODEL, config.quota, store);
     const service = summarizerFor(client);
-    return { call: (req) => service.summarize(req), degraded: () => store.degraded, close: async () => redis.disconnect() };
+    return { call: (req) => service.summarize(req), degraded: () => store.degraded, close: () => {
+        redis.disconnect();
+        return Promise.resolve();
+      },
+    };
   }
   configureFor(MODEL, config.mode === 'local-configured' ? config.quota : undefined);
   const service = summarizerFor(client);
-  return { call: (req) => service.summarize(req), degraded: () => false, close: async () => undefined };
+  return { call: (req) => service.summarize(req), degraded: () => false, close: () => Promise.resolve() };
+}
+
+/** Sends a message to the parent (the worker runs forked, with an IPC channel). */
+function send(message: object, callback?: () => void): void {
+  if (process.send === undefined) throw new Error('fleet-worker.ts runs as a child forked by fleet.ts (no IPC channel)');
+  if (callback === undefined) process.send(message);
+  else process.send(message, callback);
 }
 
 async function main(): Promise<void> {
@@ -94,15 +111,17 @@ async function main(): Promise<void> {
   });
   const prepared = await prepare(config);
   const requests = tickets(config.calls, config.offset);
-  process.send!({ type: 'ready' });
+  send({ type: 'ready' });
   await new Promise<void>((resolve) => {
     process.on('message', (message: Message) => {
       if (message.type === 'go') resolve();
     });
   });
-  let degraded = false;
-  const watch = setInterval(() => (degraded ||= prepared.degraded()), 50);
-  const outcomes = await Promise.allSettled(requests.map((req) => prepared.call(req)));
+  const seen = { degraded: false };
+  const watch = setInterval(() => (seen.degraded ||= prepared.degraded()), 50);
+  const finishedAt: number[] = [];
+  const done = (): void => void finishedAt.push(performance.timeOrigin + performance.now());
+  const outcomes = await Promise.allSettled(requests.map((req) => prepared.call(req).then(done)));
   clearInterval(watch);
   const errors = new Set<string>();
   let failed = 0;
@@ -112,15 +131,15 @@ async function main(): Promise<void> {
       if (errors.size < 3) errors.add(describeError(outcome.reason));
     }
   }
-  const result: FleetWorkerResult = { completed: outcomes.length - failed, failed, errors: [...errors], degraded: degraded || prepared.degraded() };
+  const result: FleetWorkerResult = { completed: outcomes.length - failed, failed, errors: [...errors], degraded: seen.degraded || prepared.degraded(), finishedAt };
   await prepared.close();
-  process.send!({ type: 'done', result }, () => process.disconnect());
+  send({ type: 'done', result }, () => process.disconnect());
 }
 
 if (require.main === module) {
   main().catch((error: unknown) => {
     process.send?.({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     process.exitCode = 1;
-    process.disconnect?.();
+    if (process.connected) process.disconnect();
   });
 }

@@ -25,7 +25,7 @@ export const MAX_ESCAPED_PART = 200;
  * as `%XX`; unpaired UTF-16 surrogates as `%uXXXX` (UTF-8 cannot carry them: they would all turn into U+FFFD and
  * distinct keys would meet).
  */
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- control characters are among what must be escaped
 const ESCAPED = /[%{}:#\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function escapeChar(c: string): string {
@@ -44,6 +44,7 @@ export function validatePrefix(prefix: unknown): string {
   if (typeof prefix !== 'string' || prefix.length === 0 || prefix.length > MAX_PREFIX_LENGTH) {
     throw new TypeError(`RedisStore: "prefix" must be a string of 1 to ${MAX_PREFIX_LENGTH} characters, got ${JSON.stringify(prefix)}`);
   }
+  // eslint-disable-next-line no-control-regex -- control characters are what the prefix must not contain
   if (/[{}\s\u0000-\u001f\u007f]/.test(prefix)) {
     throw new TypeError(`RedisStore: "prefix" must not contain "{", "}", whitespace or control characters, got ${JSON.stringify(prefix)}`);
   }

@@ -11,9 +11,7 @@
  * @packageDocumentation
  */
 
-import type { LimitSpec } from '../store';
-
-/** ARGV slots per limit spec (see {@link specArgs}). */
+/** ARGV slots per limit spec (see `specArgs` in `encoding.ts`). */
 export const SPEC_ARGS = 7;
 
 /** ARGV slots per demand part in the acquire script (after the waiter id and grace): requests, tokens, the spec. */
@@ -35,27 +33,6 @@ export const LEARNED_TTL_MS = 3_600_000;
 export const LINE_GRACE_MS = 2000;
 
 /**
- * The ARGV encoding of a spec: requests per minute, request burst, tokens per minute, token burst, tokens per
- * day (empty string when undefined), learn-requests and learn-tokens flags (`1`/`0`).
- * @param spec - the limits.
- */
-export function specArgs(spec: LimitSpec): string[] {
-  return [
-    opt(spec.requestsPerMinute),
-    String(spec.requestBurst),
-    opt(spec.tokensPerMinute),
-    String(spec.tokenBurst),
-    opt(spec.tokensPerDay),
-    spec.learnRequests ? '1' : '0',
-    spec.learnTokens ? '1' : '0',
-  ];
-}
-
-function opt(value: number | undefined): string {
-  return value === undefined ? '' : String(value);
-}
-
-/**
  * Shared prelude: time, parsing, the bucket arithmetic of `token-bucket.ts`, and state load/save.
  *
  * A key's state is one string value, `cmsgpack.pack(1, r, rt, t, tt, cd, ds, du, lr, lt, dk, line)`: format
@@ -64,7 +41,7 @@ function opt(value: number | undefined): string {
  * uses the key (1/0), and the waiting line as a flat array (`id, expiry, requests, tokens, ...`). One GET and
  * one `SET ... PX` per key: the TTL is written with the state, and numbers keep full double precision.
  */
-const PRELUDE = `
+export const PRELUDE = `
 local MINUTE = 60000
 local DAY = 86400000
 local MIN_TTL = ${MIN_TTL_MS}
@@ -217,10 +194,31 @@ end
  * `grace` ms after the wait it was told, so a waiter that stopped polling (cancelled, crashed) releases its
  * reservation on its own.
  *
- * This is the hot path, so it is written without the prelude's helper closures (creating them costs more Redis
- * CPU than the arithmetic): TIME, one GET per key and one `SET ... PX` per key written, whatever the batch
- * size. The semantics are the prelude's, state layout included (indices: 1 version, 2 r, 3 rt, 4 t, 5 tt,
- * 6 cd, 7 ds, 8 du, 9 lr, 10 lt, 11 dk, 12 line).
+ * This is the hot path, so it repeats the prelude's steps inline instead of calling its helpers: TIME, one GET
+ * per key and one `SET ... PX` per key written, whatever the batch size. The semantics are the prelude's, state
+ * layout included (indices: 1 version, 2 r, 3 rt, 4 t, 5 tt, 6 cd, 7 ds, 8 du, 9 lr, 10 lt, 11 dk, 12 line).
+ *
+ * Measured (`npm run bench -- --only redis-lua`, which holds the other form: this script written on the
+ * prelude's helpers, `spec`/`load`/`requestsNow`/`tokensNow`/`waitFor`/`rollDay`/`needTtl`/`save`, same
+ * semantics; it also passes every Redis test): redis-server 7.0.15, AMD EPYC, 2 cores shared with other jobs
+ * (load average 3–4), Node 20; every demand a grant on both buckets; 50,000 demands per workload and round,
+ * 5 rounds alternating the order, 3 runs. `INFO commandstats` evalsha usec_per_call, median of the rounds
+ * (per run), inlined vs helpers:
+ *
+ * | demands           | inlined, 3 runs       | helpers, 3 runs          | helpers/inlined | server CPU, run 1 |
+ * |-------------------|-----------------------|--------------------------|-----------------|-------------------|
+ * | 1 part, batch 1   | 10.25 / 9.88 / 9.48   | 12.63 / 12.39 / 11.80    | 1.23–1.25×      | 12.2 vs 14.1      |
+ * | 2 parts, batch 1  | 16.49 / 16.34 / 15.37 | 19.13 / 19.27 / 18.28    | 1.16–1.19×      | 18.8 vs 21.4      |
+ * | 1 part, batch 32  | 84.3 / 91.7 / 77.8    | 119.1 / 138.2 / 103.4    | 1.33–1.51×      | 101.0 vs 130.1    |
+ * | 2 parts, batch 32 | 177.4 / 158.3 / 178.1 | 227.4 / 198.0 / 224.3    | 1.25–1.28×      | 182.1 vs 236.4    |
+ *
+ * In every run the helper form's median is higher in all four workloads; the ranges of the rounds overlap only in
+ * the noisiest workload (2 parts, batch 32, runs 2 and 3) and in one outlier round (2 parts, batch 1, run 2).
+ * The helper form pays for creating its closures and per-part tables (`spec`, the named state) on every call,
+ * and for the calls per part (`needTtl` re-deriving the limits in force for every part). Decision: keep the
+ * inlined steps — the helper form costs 16–25 % more Redis time per call alone and 25–51 % more in batches of
+ * 32 (server CPU: 14–30 % more). The price is a second copy of the refill/wait arithmetic, held equal to the
+ * prelude's by the Redis test suite (the mirror test against `MemoryStore` among them).
  */
 export const ACQUIRE_LUA = `
 local tm = redis.call('TIME')

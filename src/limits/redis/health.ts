@@ -1,20 +1,8 @@
 /**
- * What the Redis store does while Redis is unreachable, slow or erroring: the outage modes, the in-process
- * fallback store at a fleet member's share of the limits, and the breaker that decides when to try Redis again.
+ * The Redis store's outage switch: whether operations go to Redis (healthy) or to the `onStoreError` path
+ * (degraded), when to probe Redis again, and the one log line per transition.
  * @packageDocumentation
  */
-
-import { MemoryStore } from '../memory-store';
-import type { RateLimitSnapshot, ResourceSnapshot } from '../../providers/rate-limit-headers';
-import type { LimitSpec } from '../store';
-
-/**
- * Behaviour while Redis cannot answer:
- * - `'local'`: an in-process token bucket at the configured limits divided by `instances` keeps limiting;
- * - `'fail-closed'`: acquires reject with `StoreUnavailableError`;
- * - `'fail-open'`: acquires are granted without limiting.
- */
-export type StoreErrorMode = 'local' | 'fail-closed' | 'fail-open';
 
 /** The log sink of the Redis store (a pino logger or `console` fits). */
 export interface RedisStoreLogger {
@@ -30,65 +18,10 @@ export const consoleLogger: RedisStoreLogger = {
   info: (fields, message) => console.info(`${message} ${JSON.stringify(fields)}`),
 };
 
-/** In-process limits for the `'local'` mode: each spec scaled to one instance's share. */
-export class LocalShare {
-  /** The in-process store. */
-  readonly store = new MemoryStore();
-  private readonly scaled = new WeakMap<LimitSpec, LimitSpec>();
+/** A monotonic millisecond clock (only differences are used). */
+export type MonotonicNow = () => number;
 
-  /** @param instances - number of processes sharing the limits (≥ 1). */
-  constructor(readonly instances: number) {}
-
-  /**
-   * The spec at this instance's share: every configured limit and burst divided by `instances`.
-   * @param spec - the fleet-wide limits.
-   */
-  spec(spec: LimitSpec): LimitSpec {
-    if (this.instances === 1) return spec;
-    let local = this.scaled.get(spec);
-    if (local === undefined) {
-      const n = this.instances;
-      local = {
-        key: spec.key,
-        requestsPerMinute: div(spec.requestsPerMinute, n),
-        requestBurst: spec.requestBurst / n,
-        tokensPerMinute: div(spec.tokensPerMinute, n),
-        tokenBurst: spec.tokenBurst / n,
-        tokensPerDay: div(spec.tokensPerDay, n),
-        learnRequests: spec.learnRequests,
-        learnTokens: spec.learnTokens,
-      };
-      this.scaled.set(spec, local);
-    }
-    return local;
-  }
-
-  /**
-   * A provider snapshot at this instance's share (learned limits and remaining divided by `instances`).
-   * @param snapshot - what the provider reported for the whole fleet.
-   */
-  snapshot(snapshot: RateLimitSnapshot): RateLimitSnapshot {
-    if (this.instances === 1) return snapshot;
-    const out: { -readonly [K in keyof RateLimitSnapshot]: RateLimitSnapshot[K] } = {};
-    if (snapshot.requests !== undefined) out.requests = this.resource(snapshot.requests);
-    if (snapshot.tokens !== undefined) out.tokens = this.resource(snapshot.tokens);
-    if (snapshot.inputTokens !== undefined) out.inputTokens = this.resource(snapshot.inputTokens);
-    if (snapshot.outputTokens !== undefined) out.outputTokens = this.resource(snapshot.outputTokens);
-    return out;
-  }
-
-  private resource(resource: ResourceSnapshot): ResourceSnapshot {
-    const out: { -readonly [K in keyof ResourceSnapshot]: ResourceSnapshot[K] } = {};
-    if (resource.limit !== undefined) out.limit = resource.limit / this.instances;
-    if (resource.remaining !== undefined) out.remaining = resource.remaining / this.instances;
-    if (resource.resetMs !== undefined) out.resetMs = resource.resetMs;
-    return out;
-  }
-}
-
-function div(value: number | undefined, n: number): number | undefined {
-  return value === undefined ? undefined : value / n;
-}
+const monotonicNow: MonotonicNow = performance.now.bind(performance);
 
 /**
  * Healthy or degraded. Healthy: every operation goes to Redis. Degraded (after a failed, timed-out or
@@ -116,11 +49,13 @@ export class RedisHealth {
    * @param recoveryIntervalMs - least time between probes while degraded after a failed command.
    * @param logger - where transitions are logged.
    * @param describeMode - what the store does while degraded, for the log line.
+   * @param now - the time source (default `performance.now`; unit tests pass a fake clock's).
    */
   constructor(
     private readonly recoveryIntervalMs: number,
     private readonly logger: RedisStoreLogger,
     private readonly describeMode: string,
+    private readonly now: MonotonicNow = monotonicNow,
   ) {}
 
   /** True while Redis is considered unavailable. */
@@ -130,14 +65,14 @@ export class RedisHealth {
 
   /**
    * Whether this operation may go to Redis. While degraded, true for at most one probe at a time; the caller
-   * must then report {@link succeeded} or {@link failed}.
+   * must then report {@link RedisHealth.succeeded} or {@link RedisHealth.failed}.
    * @param ready - the client reports `status === 'ready'`.
    */
   tryRedis(ready: boolean): boolean {
     if (ready) this.everReady = true;
     if (!this.down) return true;
     if (!ready || this.probing) return false;
-    const now = performance.now();
+    const now = this.now();
     if (!this.notReady && now - this.lastAttempt < this.recoveryIntervalMs) return false;
     this.probing = true;
     this.lastAttempt = now;
@@ -156,7 +91,7 @@ export class RedisHealth {
     this.down = false;
     if (!this.quiet) {
       this.logger.info(
-        { outageMs: Math.round(performance.now() - this.outageStart), failedOperations: this.failures },
+        { outageMs: Math.round(this.now() - this.outageStart), failedOperations: this.failures },
         'llm-resilience RedisStore: Redis answers again, limits are shared through Redis again',
       );
     }
@@ -181,8 +116,8 @@ export class RedisHealth {
     // Before the client's first connection, falling back is expected start-up behaviour, not an outage.
     const startup = !this.everReady && (status === 'wait' || status === 'connecting' || status === 'connect');
     if (this.down && !(this.quiet && !startup)) return;
-    if (!this.down) this.outageStart = performance.now();
-    this.lastAttempt = performance.now();
+    if (!this.down) this.outageStart = this.now();
+    this.lastAttempt = this.now();
     this.down = true;
     this.quiet = startup;
     if (startup) return;
