@@ -2,12 +2,13 @@
  * `npm run bench`: the benchmark, side by side in one run. Prints tables and writes every figure to
  * bench/results/latest.json (and the tables as Markdown to bench/results/latest.md).
  *
- *   node -r ./scripts/register.js bench/index.ts [--only goodput|overhead|scale] [--quick] [--no-fleet]
+ *   node -r ./scripts/register.js bench/index.ts [--only goodput|overhead|scale|redis-lua|faults] [--quick] [--no-fleet]
  *
  * Parts: goodput (one process, five contenders, through the real openai SDK against the emulator; then four
  * processes sharing one quota through Redis when available), overhead (per-call cost of the decorated stack
  * vs cockatiel, rate-limiter-flexible and p-retry, in a fresh process, plus a CPU profile of our hot path),
- * scale (100k waiters on one key, 10k keys; in a fresh process with --expose-gc). See bench/README.md.
+ * scale (100k waiters on one key, 10k keys; in a fresh process with --expose-gc), redis-lua (Redis server CPU per
+ * call of the acquire script, inlined vs on the prelude's helpers). See bench/README.md.
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { FAULT_BATCH_COLUMNS, OUTAGE_COLUMNS, faultBatchRows, faultsSizes, fault
 import { describeMachine, machineInfo } from './machine';
 import { OVERHEAD_COLUMNS, overheadRows, overheadTable, overheadSizes, type OverheadResult } from './overhead';
 import { PROFILE_COLUMNS, profileRows, profileTables, runProfile, type ProfileResult } from './profile';
+import { REDIS_LUA_COLUMNS, redisLuaRows, redisLuaSizes, redisLuaTable, runRedisLua, type RedisLuaOutcome } from './redis-lua';
 import { KEY_COLUMNS, QUEUE_COLUMNS, keyRows, queueRows, scaleSizes, scaleTables, type ScaleResult } from './scale';
 import { markdownTable } from './table';
 import { goodputSizes, type BatchResult, type GoodputSizes } from './workload';
@@ -45,6 +47,7 @@ interface Report {
   profile?: ProfileResult | { error: string };
   scale?: ScaleResult;
   faults?: FaultsResult;
+  redisLua?: RedisLuaOutcome;
 }
 
 function heading(text: string): void {
@@ -120,6 +123,19 @@ async function scalePart(args: BenchArgs, report: Report): Promise<void> {
   report.scale = result;
 }
 
+async function redisLuaPart(args: BenchArgs, report: Report): Promise<void> {
+  const sizes = redisLuaSizes(args.quick);
+  heading('4. Redis server CPU per acquire script call (inlined vs prelude helpers)');
+  console.log(
+    `${sizes.demands.toLocaleString('en-US')} granted demands per workload, form and round, ${sizes.inFlight} script calls in flight, ` +
+      `${sizes.rounds} rounds alternating the order; INFO commandstats usec_per_call of evalsha and server CPU (INFO cpu) per call`,
+  );
+  const outcome = await runRedisLua(args.quick, console.log);
+  if (outcome.ran) console.log(`\n${redisLuaTable(outcome.rows)}`);
+  else console.log(`redis-lua skipped: ${outcome.skipped}`);
+  report.redisLua = outcome;
+}
+
 async function faultsPart(args: BenchArgs, report: Report): Promise<void> {
   const sizes = faultsSizes(args.quick);
   heading('5. Reliability under provider faults (real HTTP, real timings)');
@@ -144,6 +160,10 @@ function markdown(report: Report): string {
   if (report.profile !== undefined && 'ours' in report.profile) out.push(markdownTable(PROFILE_COLUMNS, profileRows(report.profile.ours)), '');
   if (report.scale !== undefined) {
     out.push(markdownTable(QUEUE_COLUMNS, queueRows(report.scale)), '', markdownTable(KEY_COLUMNS, keyRows(report.scale)), '');
+  }
+  if (report.redisLua !== undefined) {
+    if (report.redisLua.ran) out.push(markdownTable(REDIS_LUA_COLUMNS, redisLuaRows(report.redisLua.rows)), '');
+    else out.push(`Redis Lua part skipped: ${report.redisLua.skipped}.`, '');
   }
   if (report.faults !== undefined) {
     out.push(markdownTable(FAULT_BATCH_COLUMNS, faultBatchRows(report.faults)), '', markdownTable(OUTAGE_COLUMNS, outageRows(report.faults)), '');
@@ -171,6 +191,7 @@ async function main(): Promise<void> {
   if (args.parts.includes('goodput')) await goodputPart(args, report);
   if (args.parts.includes('overhead')) await overheadPart(args, report);
   if (args.parts.includes('scale')) await scalePart(args, report);
+  if (args.parts.includes('redis-lua')) await redisLuaPart(args, report);
   if (args.parts.includes('faults')) await faultsPart(args, report);
   report.finishedAt = new Date().toISOString();
   report.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
