@@ -2,7 +2,7 @@
  * Request counters and the admission log of the provider emulator.
  * @packageDocumentation
  */
-import type { EmulatorCounters } from './types';
+import type { EmulatorCounters, EmulatorEndpoint, EmulatorEndpointCounters } from './types';
 
 /** Per-model counters plus the log of quota admissions (kept as parallel number arrays). */
 export class ModelStats {
@@ -37,8 +37,8 @@ export class ModelStats {
   }
 }
 
-/** Emulator-wide counters; see {@link EmulatorCounters} for the meaning of each field. */
-export class Counters {
+/** How requests ended: the counts kept both emulator-wide and per endpoint. */
+export class Outcomes {
   /** @see EmulatorCounters.requests */
   requests = 0;
   /** @see EmulatorCounters.succeeded */
@@ -53,27 +53,10 @@ export class Counters {
   badRequests = 0;
   /** @see EmulatorCounters.aborted */
   aborted = 0;
-  /** @see EmulatorCounters.promptTokens */
-  promptTokens = 0;
-  /** @see EmulatorCounters.completionTokens */
-  completionTokens = 0;
-  /** Requests currently being handled. */
-  inFlight = 0;
-  /** @see EmulatorCounters.maxConcurrent */
-  maxConcurrent = 0;
+  /** @see EmulatorCounters.streams */
+  streams = 0;
 
-  /** Marks a request as started and tracks the concurrency peak. */
-  begin(): void {
-    this.requests++;
-    if (++this.inFlight > this.maxConcurrent) this.maxConcurrent = this.inFlight;
-  }
-
-  /** Marks a request as finished (response sent, socket destroyed or client gone). */
-  end(): void {
-    this.inFlight--;
-  }
-
-  /** Zeroes every counter; the concurrency peak restarts from the current in-flight count. */
+  /** Zeroes every count. */
   reset(): void {
     this.requests = 0;
     this.succeeded = 0;
@@ -82,6 +65,78 @@ export class Counters {
     this.dropped = 0;
     this.badRequests = 0;
     this.aborted = 0;
+    this.streams = 0;
+  }
+
+  /** @returns a detached copy of the counts. */
+  copy(): EmulatorEndpointCounters {
+    return {
+      requests: this.requests,
+      succeeded: this.succeeded,
+      rateLimited: this.rateLimited,
+      serverErrors: this.serverErrors,
+      dropped: this.dropped,
+      badRequests: this.badRequests,
+      aborted: this.aborted,
+      streams: this.streams,
+    };
+  }
+}
+
+/** How a request ended, for {@link Counters.end}. */
+export type Outcome = 'succeeded' | 'rateLimited' | 'serverErrors' | 'dropped' | 'badRequests' | 'aborted';
+
+/** Emulator-wide counters, and the same counts per endpoint; see {@link EmulatorCounters}. */
+export class Counters extends Outcomes {
+  /** @see EmulatorCounters.promptTokens */
+  promptTokens = 0;
+  /** @see EmulatorCounters.completionTokens */
+  completionTokens = 0;
+  /** Requests currently being handled. */
+  inFlight = 0;
+  /** @see EmulatorCounters.maxConcurrent */
+  maxConcurrent = 0;
+  /** Per-endpoint counts, created on an endpoint's first request. */
+  private readonly endpoints = new Map<EmulatorEndpoint, Outcomes>();
+
+  /**
+   * @param endpoint - an endpoint.
+   * @returns its counts (created on first use).
+   */
+  endpoint(endpoint: EmulatorEndpoint): Outcomes {
+    let outcomes = this.endpoints.get(endpoint);
+    if (outcomes === undefined) {
+      outcomes = new Outcomes();
+      this.endpoints.set(endpoint, outcomes);
+    }
+    return outcomes;
+  }
+
+  /**
+   * Marks a request as started and tracks the concurrency peak.
+   * @param endpoint - the endpoint's counts.
+   */
+  begin(endpoint: Outcomes): void {
+    this.requests++;
+    endpoint.requests++;
+    if (++this.inFlight > this.maxConcurrent) this.maxConcurrent = this.inFlight;
+  }
+
+  /**
+   * Marks a request as finished (response sent, stream ended, socket destroyed or client gone).
+   * @param endpoint - the endpoint's counts.
+   * @param outcome - how it ended.
+   */
+  end(endpoint: Outcomes, outcome: Outcome): void {
+    this[outcome]++;
+    endpoint[outcome]++;
+    this.inFlight--;
+  }
+
+  /** Zeroes every counter; the concurrency peak restarts from the current in-flight count. */
+  override reset(): void {
+    super.reset();
+    for (const outcomes of this.endpoints.values()) outcomes.reset();
     this.promptTokens = 0;
     this.completionTokens = 0;
     this.maxConcurrent = this.inFlight;
@@ -98,18 +153,17 @@ export class Counters {
       if (stats.requests === 0) continue;
       perModel[model] = { requests: stats.requests, succeeded: stats.succeeded, rateLimited: stats.rateLimited };
     }
+    const perEndpoint: EmulatorCounters['perEndpoint'] = {};
+    for (const [endpoint, outcomes] of this.endpoints) {
+      if (outcomes.requests > 0) perEndpoint[endpoint] = outcomes.copy();
+    }
     return {
-      requests: this.requests,
-      succeeded: this.succeeded,
-      rateLimited: this.rateLimited,
-      serverErrors: this.serverErrors,
-      dropped: this.dropped,
-      badRequests: this.badRequests,
-      aborted: this.aborted,
+      ...this.copy(),
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
       maxConcurrent: this.maxConcurrent,
       perModel,
+      perEndpoint,
     };
   }
 }

@@ -3,11 +3,17 @@
  * @packageDocumentation
  */
 
-/** Per-request fault probabilities (each in [0, 1]), applied after the quota check admits a request. */
+/**
+ * Per-request fault probabilities (each in [0, 1]), applied after the quota check admits a request, on every
+ * endpoint, in the endpoint's own error format. Mid-stream faults are the `streaming` options.
+ */
 export interface FaultProbabilities {
-  /** Respond 500 with an OpenAI-style `server_error` body. */
+  /** Respond 500 (OpenAI `server_error`, Anthropic `api_error`, Gemini `INTERNAL`). */
   readonly serverError?: number;
-  /** Respond 529 with an Anthropic-style `overloaded_error` body. */
+  /**
+   * Respond 529 `overloaded_error` (Anthropic's body, also on the OpenAI endpoints); Gemini, which has no 529,
+   * answers 503 `UNAVAILABLE` "The model is overloaded".
+   */
   readonly overloaded?: number;
   /** Respond 503. */
   readonly unavailable?: number;

@@ -1,7 +1,8 @@
 /**
- * An OpenAI-compatible provider emulator over real HTTP, for tests and benchmarks: per-model
- * RPM/TPM quotas enforced like OpenAI (up-front charge, minute and slice buckets, 429 with
- * `retry-after-ms`), `x-ratelimit-*` headers, latency and fault injection, and counters.
+ * A provider emulator over real HTTP, for tests and benchmarks, speaking the OpenAI chat completions and
+ * Responses, Anthropic Messages and Gemini dialects (answers, server-sent-event streams, rate-limit headers and
+ * errors, each as its provider writes them): per-model RPM/TPM quotas enforced like OpenAI (up-front charge,
+ * minute and slice buckets, 429 with a wait), latency, fault injection before and during streams, and counters.
  *
  * @example
  * ```ts
@@ -17,12 +18,22 @@ import { EmulatorServer } from './server';
 import type { EmulatorHandle, EmulatorOptions } from './types';
 
 export type { FaultProbabilities as EmulatorFaults } from './faults';
-export type { EmulatorAdmission, EmulatorCounters, EmulatorHandle, EmulatorModelQuota, EmulatorOptions } from './types';
+export type {
+  EmulatorAdmission,
+  EmulatorCounters,
+  EmulatorEndpoint,
+  EmulatorEndpointCounters,
+  EmulatorHandle,
+  EmulatorModelQuota,
+  EmulatorOptions,
+  EmulatorStreamOptions,
+} from './types';
 
 /**
- * Starts an OpenAI-compatible emulator on 127.0.0.1. Endpoints: `POST /v1/chat/completions`
- * (JSON or `stream: true` SSE), `GET /v1/models` (the configured `models`), `GET /health`;
- * anything else is a JSON 404.
+ * Starts the emulator on 127.0.0.1. Endpoints, each answering JSON or (`stream: true`) server-sent events:
+ * `POST /v1/chat/completions` and `POST /v1/responses` (OpenAI), `POST /v1/messages` (Anthropic),
+ * `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse` (Gemini); also
+ * `GET /v1/models` (the configured `models`) and `GET /health`. Anything else is a JSON 404.
  * @param options - quotas, latency, faults; see {@link EmulatorOptions}.
  * @returns a handle once the server is listening.
  * @throws RangeError on invalid options; the listen error if the port is taken.
@@ -32,12 +43,14 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   const port = await server.listen();
   return {
     url: `http://127.0.0.1:${port}/v1`,
+    origin: `http://127.0.0.1:${port}`,
     port,
     counters: () => server.counters(),
     resetCounters: () => server.resetCounters(),
     setOutage: (active) => server.setOutage(active),
     setInsufficientQuota: (active) => server.setInsufficientQuota(active),
     setFaults: (faults) => server.setFaults(faults),
+    setStreaming: (streaming) => server.setStreaming(streaming),
     admissions: (model) => server.admissions(model),
     close: () => server.close(),
   };

@@ -5,7 +5,9 @@
 import { countTextTokens } from '../../tokens/count';
 import type { EmulatorOptions } from './types';
 import { faultTable, type FaultTable } from './faults';
+import { msRange, nonNegative, positive } from './option-values';
 import type { QuotaLimits } from './quota';
+import { resolveStreamOptions, type ResolvedStreamOptions } from './stream-options';
 
 /** Default requests per minute for models without an override. */
 export const DEFAULT_REQUESTS_PER_MINUTE = 500;
@@ -37,8 +39,10 @@ export interface ResolvedEmulatorOptions {
   readonly latencyMax: number;
   /** Initial fault table. */
   readonly faults: FaultTable;
-  /** Refund unused completion tokens at response time. */
-  readonly refundUnusedCompletion: boolean;
+  /** Give the unused output budget back when an answer ends. */
+  readonly refundUnused: boolean;
+  /** Initial streaming options. */
+  readonly streaming: ResolvedStreamOptions;
   /** Uniform random source in [0, 1). */
   readonly random: () => number;
   /** Prompt text token counter. */
@@ -47,20 +51,6 @@ export interface ResolvedEmulatorOptions {
   readonly insufficientQuota: boolean;
   /** Completion budget when the request sets none. */
   readonly defaultMaxTokens: number;
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`emulator option "${name}" must be a finite number > 0, got ${value}`);
-  }
-  return value;
-}
-
-function nonNegative(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`emulator option "${name}" must be a finite number >= 0, got ${value}`);
-  }
-  return value;
 }
 
 /**
@@ -84,14 +74,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedEmulatorO
       tokensPerMinute: positive(`models.${model}.tokensPerMinute`, quota.tokensPerMinute),
     });
   }
-  const latency = options.latencyMs ?? DEFAULT_LATENCY_MS;
-  const [latencyMin, latencyMax] =
-    typeof latency === 'number'
-      ? [nonNegative('latencyMs', latency), latency]
-      : [nonNegative('latencyMs[0]', latency[0]), nonNegative('latencyMs[1]', latency[1])];
-  if (latencyMax < latencyMin) {
-    throw new RangeError(`emulator option "latencyMs" range is reversed: [${latencyMin}, ${latencyMax}]`);
-  }
+  const [latencyMin, latencyMax] = msRange('latencyMs', options.latencyMs ?? DEFAULT_LATENCY_MS);
   const defaultMaxTokens = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   if (!Number.isInteger(defaultMaxTokens) || defaultMaxTokens < 1) {
     throw new RangeError(`emulator option "defaultMaxTokens" must be an integer >= 1, got ${defaultMaxTokens}`);
@@ -104,10 +87,23 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedEmulatorO
     latencyMin,
     latencyMax,
     faults: faultTable(options.faults),
-    refundUnusedCompletion: options.refundUnusedCompletion ?? true,
+    refundUnused: refundUnused(options),
+    streaming: resolveStreamOptions(options.streaming),
     random: options.random ?? Math.random,
     countTokens: options.countTokens ?? countTextTokens,
     insufficientQuota: options.insufficientQuota ?? false,
     defaultMaxTokens,
   };
+}
+
+/** `refundUnused`, or its deprecated alias `refundUnusedCompletion`; default true. */
+function refundUnused(options: EmulatorOptions): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the alias is read here and only here, to keep it working
+  const { refundUnused: value, refundUnusedCompletion: alias } = options;
+  if (value !== undefined && alias !== undefined && value !== alias) {
+    throw new RangeError(
+      `emulator options "refundUnused" (${value}) and its deprecated alias "refundUnusedCompletion" (${alias}) disagree; set only "refundUnused"`,
+    );
+  }
+  return value ?? alias ?? true;
 }

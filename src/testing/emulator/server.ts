@@ -1,34 +1,32 @@
 /**
- * The HTTP request handling of the provider emulator.
+ * The HTTP request handling of the provider emulator: routing to a dialect, reading bodies, the quota check,
+ * injected faults and latency, answers and streams, and the counters. Every endpoint goes through the same
+ * steps; the dialect only reads and writes its wire format.
  * @packageDocumentation
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { EmulatorCounters } from './types';
-import { Counters, ModelStats } from './counters';
+import type { EmulatorCounters, EmulatorStreamOptions } from './types';
+import { ANTHROPIC_MESSAGES } from './anthropic-messages';
+import { CHAT_COMPLETIONS } from './chat-completions';
+import { Counters, ModelStats, type Outcome, type Outcomes } from './counters';
+import { isInvalid, type Answer, type Dialect, type ParsedRequest, type RequestContext } from './dialect';
 import { faultTable, pickFault, type FaultKind, type FaultProbabilities, type FaultTable } from './faults';
-import { goDuration, setRateLimitHeaders, setRetryAfterHeaders } from './headers';
+import { GEMINI } from './gemini';
+import { OPENAI_RESPONSES } from './openai-responses';
+import { notFoundBody } from './openai-errors';
 import type { ResolvedEmulatorOptions } from './options';
-import { isInvalid, parseChatRequest, type ParsedChatRequest } from './prompt';
 import { ModelQuota } from './quota';
-import {
-  completionBody,
-  completionText,
-  INSUFFICIENT_QUOTA_BODY,
-  invalidRequestBody,
-  notFoundBody,
-  OVERLOADED_BODY,
-  rateLimitBody,
-  SERVER_ERROR_BODY,
-  streamBody,
-  tooLargeBody,
-  UNAVAILABLE_BODY,
-} from './responses';
+import { SseStream, type StreamOutcome } from './sse-stream';
+import { pickStreamFault, resolveStreamOptions, type ResolvedStreamOptions } from './stream-options';
 
 /** Request bodies above this size are answered with 413. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const JSON_TYPE = 'application/json';
+const SSE_TYPE = 'text/event-stream; charset=utf-8';
+/** `/v1beta/models/{model}:generateContent` (and `v1`, `v1alpha`, `:streamGenerateContent`). */
+const GEMINI_PATH = /^\/v1(?:beta|alpha)?\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
 
 /** Quota state and statistics of one model. */
 interface ModelState {
@@ -36,13 +34,26 @@ interface ModelState {
   readonly stats: ModelStats;
 }
 
-/** An admitted request waiting out its latency. */
-interface Pending {
+/** A valid request on its way through the steps. */
+interface Exchange {
   readonly res: ServerResponse;
+  readonly dialect: Dialect;
+  readonly endpoint: Outcomes;
   readonly state: ModelState;
-  readonly request: ParsedChatRequest;
+  readonly request: ParsedRequest;
+}
+
+/** An admitted request waiting out its latency. */
+interface Pending extends Exchange {
   readonly fault: FaultKind | null;
   timer: NodeJS.Timeout | undefined;
+}
+
+/** A stream being written, with what its end must settle. */
+interface OpenStream {
+  readonly exchange: Exchange;
+  readonly completionTokens: number;
+  readonly tokensPerChunk: number;
 }
 
 /** The emulator's server: quota enforcement, fault injection, counters and the HTTP endpoints. */
@@ -52,8 +63,12 @@ export class EmulatorServer {
   private readonly states = new Map<string, ModelState>();
   private readonly statsView = new Map<string, ModelStats>();
   private readonly pending = new Set<Pending>();
+  private readonly streams = new Map<SseStream, OpenStream>();
   private readonly stats = new Counters();
+  /** The context of bodies whose model is in the body (every endpoint but Gemini's). */
+  private readonly bodyContext: RequestContext;
   private faults: FaultTable;
+  private streaming: ResolvedStreamOptions;
   private outage = false;
   private insufficientQuota: boolean;
   private sequence = 0;
@@ -62,7 +77,14 @@ export class EmulatorServer {
   /** @param options - validated options. */
   constructor(private readonly options: ResolvedEmulatorOptions) {
     this.faults = options.faults;
+    this.streaming = options.streaming;
     this.insufficientQuota = options.insufficientQuota;
+    this.bodyContext = {
+      countTokens: options.countTokens,
+      defaultMaxTokens: options.defaultMaxTokens,
+      pathModel: undefined,
+      pathStream: false,
+    };
     this.server = createServer((req, res) => this.route(req, res));
   }
 
@@ -82,13 +104,14 @@ export class EmulatorServer {
   }
 
   /**
-   * Cancels pending responses, destroys every connection and stops listening. Idempotent.
+   * Cancels pending responses and open streams, destroys every connection and stops listening. Idempotent.
    * @returns resolves when the server is closed.
    */
   close(): Promise<void> {
     if (this.closing === undefined) {
       for (const pending of this.pending) clearTimeout(pending.timer);
       this.pending.clear();
+      for (const stream of this.streams.keys()) stream.cancel();
       this.closing = new Promise<void>((resolve) => {
         this.server.close(() => resolve());
         this.server.closeAllConnections();
@@ -108,12 +131,12 @@ export class EmulatorServer {
     for (const stats of this.statsView.values()) stats.reset();
   }
 
-  /** @param active - answer every chat request with 503 while true. */
+  /** @param active - answer every valid request with 503 while true. */
   setOutage(active: boolean): void {
     this.outage = active;
   }
 
-  /** @param active - answer every chat request with a 429 `insufficient_quota` while true. */
+  /** @param active - answer every valid request as an account out of credit while true. */
   setInsufficientQuota(active: boolean): void {
     this.insufficientQuota = active;
   }
@@ -121,6 +144,11 @@ export class EmulatorServer {
   /** @param faults - new fault probabilities (undefined = none). */
   setFaults(faults: FaultProbabilities | undefined): void {
     this.faults = faultTable(faults);
+  }
+
+  /** @param streaming - new streaming options (undefined = defaults), for streams that start from now on. */
+  setStreaming(streaming: EmulatorStreamOptions | undefined): void {
+    this.streaming = resolveStreamOptions(streaming);
   }
 
   /**
@@ -148,9 +176,24 @@ export class EmulatorServer {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    if (req.method === 'POST' && path === '/v1/chat/completions') {
-      this.chat(req, res);
-      return;
+    if (req.method === 'POST') {
+      if (path === '/v1/chat/completions') {
+        this.receive(req, res, CHAT_COMPLETIONS, this.bodyContext);
+        return;
+      }
+      if (path === '/v1/responses') {
+        this.receive(req, res, OPENAI_RESPONSES, this.bodyContext);
+        return;
+      }
+      if (path === '/v1/messages') {
+        this.receive(req, res, ANTHROPIC_MESSAGES, this.bodyContext);
+        return;
+      }
+      const gemini = GEMINI_PATH.exec(path);
+      if (gemini !== null) {
+        this.gemini(req, res, gemini[1], gemini[2] === 'streamGenerateContent', q === -1 ? '' : url.slice(q + 1));
+        return;
+      }
     }
     req.resume();
     if (req.method === 'GET' && path === '/v1/models') {
@@ -160,6 +203,23 @@ export class EmulatorServer {
     } else {
       this.send(res, 404, notFoundBody(req.method ?? 'GET', path));
     }
+  }
+
+  private gemini(req: IncomingMessage, res: ServerResponse, encodedModel: string, stream: boolean, query: string): void {
+    let model: string;
+    try {
+      model = decodeURIComponent(encodedModel);
+    } catch {
+      model = encodedModel;
+    }
+    if (stream && !new URLSearchParams(query).getAll('alt').includes('sse')) {
+      const endpoint = this.stats.endpoint(GEMINI.endpoint);
+      this.stats.begin(endpoint);
+      req.resume();
+      this.badRequest(res, GEMINI, endpoint, 400, 'The emulator streams streamGenerateContent only as server-sent events: add ?alt=sse.', null);
+      return;
+    }
+    this.receive(req, res, GEMINI, { ...this.bodyContext, pathModel: model, pathStream: stream });
   }
 
   private modelsBody(): string {
@@ -172,9 +232,11 @@ export class EmulatorServer {
     return JSON.stringify({ object: 'list', data });
   }
 
-  private chat(req: IncomingMessage, res: ServerResponse): void {
+  /** Reads the body of a model request and hands it to {@link handle}. */
+  private receive(req: IncomingMessage, res: ServerResponse, dialect: Dialect, context: RequestContext): void {
     const stats = this.stats;
-    stats.begin();
+    const endpoint = stats.endpoint(dialect.endpoint);
+    stats.begin(endpoint);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -184,16 +246,13 @@ export class EmulatorServer {
     let ended = false;
     req.on('error', () => undefined);
     req.on('close', () => {
-      if (!ended) {
-        // The client went away before the body was complete.
-        stats.aborted++;
-        stats.end();
-      }
+      // The client went away before the body was complete.
+      if (!ended) stats.end(endpoint, 'aborted');
     });
     req.on('end', () => {
       ended = true;
       if (size > MAX_BODY_BYTES) {
-        this.badRequest(res, 413, `Request body exceeds ${MAX_BODY_BYTES} bytes.`, null);
+        this.badRequest(res, dialect, endpoint, 413, `Request body exceeds ${MAX_BODY_BYTES} bytes.`, null);
         return;
       }
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
@@ -201,22 +260,23 @@ export class EmulatorServer {
       try {
         json = JSON.parse(body.toString('utf8'));
       } catch {
-        this.badRequest(
-          res,
-          400,
-          'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly. The OpenAI API expects a JSON payload.)',
-          null,
-        );
+        this.badRequest(res, dialect, endpoint, 400, dialect.invalidJsonMessage, null);
         return;
       }
-      this.chatRequest(res, json);
+      this.handle(res, dialect, endpoint, json, context);
     });
   }
 
-  private badRequest(res: ServerResponse, status: number, message: string, param: string | null): void {
-    this.stats.badRequests++;
-    this.send(res, status, invalidRequestBody(message, param));
-    this.stats.end();
+  private badRequest(
+    res: ServerResponse,
+    dialect: Dialect,
+    endpoint: Outcomes,
+    status: number,
+    message: string,
+    param: string | null,
+  ): void {
+    this.write(res, status, this.headers(dialect, JSON_TYPE), dialect.invalid(status, message, param));
+    this.stats.end(endpoint, 'badRequests');
   }
 
   private state(model: string): ModelState {
@@ -230,61 +290,46 @@ export class EmulatorServer {
     return state;
   }
 
-  private chatRequest(res: ServerResponse, json: unknown): void {
+  /** Validates, applies the switches and the quota, draws a fault, and waits out the latency. */
+  private handle(res: ServerResponse, dialect: Dialect, endpoint: Outcomes, json: unknown, context: RequestContext): void {
     const options = this.options;
     const stats = this.stats;
     if (this.closing !== undefined) {
-      stats.aborted++;
-      stats.end();
+      stats.end(endpoint, 'aborted');
       return;
     }
-    const request = parseChatRequest(json, options.countTokens, options.defaultMaxTokens);
+    const request = dialect.parse(json, context);
     if (isInvalid(request)) {
-      this.badRequest(res, 400, request.message, request.param);
+      this.badRequest(res, dialect, endpoint, 400, request.message, request.param);
       return;
     }
     const state = this.state(request.model);
     state.stats.requests++;
     if (this.outage) {
-      stats.serverErrors++;
-      this.send(res, 503, UNAVAILABLE_BODY);
-      stats.end();
+      const reply = dialect.fault('unavailable');
+      this.write(res, reply.status, this.headers(dialect, JSON_TYPE), reply.body);
+      stats.end(endpoint, 'serverErrors');
       return;
     }
     if (this.insufficientQuota) {
-      stats.rateLimited++;
-      state.stats.rateLimited++;
-      this.send(res, 429, INSUFFICIENT_QUOTA_BODY);
-      stats.end();
+      const reply = dialect.insufficientQuota();
+      const outcome: Outcome = reply.status === 429 ? 'rateLimited' : 'badRequests';
+      if (outcome === 'rateLimited') state.stats.rateLimited++;
+      this.write(res, reply.status, this.headers(dialect, JSON_TYPE), reply.body);
+      stats.end(endpoint, outcome);
       return;
     }
+    const quota = state.quota;
     const cost = request.promptTokens + request.maxTokens;
     const now = this.clock();
-    const refusal = state.quota.tryAdmit(cost, now);
+    const refusal = quota.tryAdmit(cost, now);
     if (refusal !== null) {
-      stats.rateLimited++;
       state.stats.rateLimited++;
-      const headers = this.headers('application/json');
-      setRateLimitHeaders(headers, state.quota);
-      let body: string;
-      if (refusal.tooLarge) {
-        body = tooLargeBody(request.model, state.quota.limits.tokensPerMinute, cost);
-      } else {
-        setRetryAfterHeaders(headers, refusal.waitMs);
-        const requests = refusal.kind === 'requests';
-        const limit = requests ? state.quota.limits.requestsPerMinute : state.quota.limits.tokensPerMinute;
-        const level = requests ? state.quota.minuteRequests.current() : state.quota.minuteTokens.current();
-        body = rateLimitBody(
-          request.model,
-          refusal.kind,
-          limit,
-          Math.max(0, Math.ceil(limit - level)),
-          requests ? 1 : cost,
-          goDuration(refusal.waitMs),
-        );
-      }
+      const headers = this.headers(dialect, JSON_TYPE);
+      dialect.quotaHeaders(headers, quota);
+      const body = dialect.rateLimited(headers, request, quota, refusal);
       this.write(res, 429, headers, body);
-      stats.end();
+      stats.end(endpoint, 'rateLimited');
       return;
     }
     state.stats.admit(now, cost);
@@ -293,7 +338,7 @@ export class EmulatorServer {
       options.latencyMax === options.latencyMin
         ? options.latencyMin
         : options.latencyMin + options.random() * (options.latencyMax - options.latencyMin);
-    const pending: Pending = { res, state, request, fault, timer: undefined };
+    const pending: Pending = { res, dialect, endpoint, state, request, fault, timer: undefined };
     if (latency <= 0) {
       this.respond(pending);
     } else {
@@ -308,54 +353,109 @@ export class EmulatorServer {
   };
 
   private respond(pending: Pending): void {
-    const { res, state, request, fault } = pending;
+    const { res, dialect, endpoint, fault } = pending;
     const stats = this.stats;
     if (res.destroyed) {
-      stats.aborted++;
+      stats.end(endpoint, 'aborted');
     } else if (fault === null) {
-      this.succeed(res, state, request);
+      this.succeed(pending);
     } else if (fault === 'drop') {
-      stats.dropped++;
       res.socket?.destroy();
+      stats.end(endpoint, 'dropped');
     } else {
-      stats.serverErrors++;
-      if (fault === 'serverError') this.send(res, 500, SERVER_ERROR_BODY);
-      else if (fault === 'overloaded') this.send(res, 529, OVERLOADED_BODY);
-      else this.send(res, 503, UNAVAILABLE_BODY);
+      const reply = dialect.fault(fault);
+      this.write(res, reply.status, this.headers(dialect, JSON_TYPE), reply.body);
+      stats.end(endpoint, 'serverErrors');
     }
-    stats.end();
   }
 
-  private succeed(res: ServerResponse, state: ModelState, request: ParsedChatRequest): void {
+  private succeed(exchange: Exchange): void {
+    const { res, dialect, endpoint, state, request } = exchange;
     const options = this.options;
     const maxTokens = request.maxTokens;
     let completionTokens = 1 + Math.floor(options.random() * maxTokens);
     if (completionTokens > maxTokens) completionTokens = maxTokens;
+    const answer: Answer = {
+      sequence: this.sequence,
+      model: request.model,
+      promptTokens: request.promptTokens,
+      completionTokens,
+      maxTokens,
+      includeUsage: request.includeUsage,
+    };
+    if (request.stream) {
+      this.stream(exchange, answer);
+      return;
+    }
     const quota = state.quota;
     const now = this.clock();
-    if (options.refundUnusedCompletion) quota.refund(maxTokens - completionTokens, now);
+    if (options.refundUnused) quota.refund(maxTokens - completionTokens, now);
     quota.refill(now);
     const stats = this.stats;
-    stats.succeeded++;
     state.stats.succeeded++;
     stats.promptTokens += request.promptTokens;
     stats.completionTokens += completionTokens;
-    const id = `chatcmpl-emu${this.sequence.toString(36)}`;
-    const text = completionText(completionTokens);
-    const headers = this.headers(request.stream ? 'text/event-stream' : JSON_TYPE);
-    setRateLimitHeaders(headers, quota);
-    const body = request.stream
-      ? streamBody(id, request.model, text, request.promptTokens, completionTokens, request.includeUsage)
-      : completionBody(id, request.model, text, request.promptTokens, completionTokens);
-    this.write(res, 200, headers, body);
+    const headers = this.headers(dialect, JSON_TYPE);
+    dialect.quotaHeaders(headers, quota);
+    this.write(res, 200, headers, dialect.body(answer));
+    stats.end(endpoint, 'succeeded');
   }
 
-  private headers(contentType: string): Record<string, string> {
-    return { 'content-type': contentType, 'x-request-id': `req_emu${(this.sequence++).toString(36)}` };
+  /** Starts a streamed answer: headers now (quota as charged up front), frames as the options pace them. */
+  private stream(exchange: Exchange, answer: Answer): void {
+    const { res, dialect, endpoint, state } = exchange;
+    const streaming = this.streaming;
+    state.quota.refill(this.clock());
+    const headers = this.headers(dialect, SSE_TYPE);
+    dialect.quotaHeaders(headers, state.quota);
+    headers['cache-control'] = 'no-cache';
+    const plan = dialect.stream(answer, streaming.tokensPerChunk);
+    this.stats.streams++;
+    endpoint.streams++;
+    const open: OpenStream = { exchange, completionTokens: answer.completionTokens, tokensPerChunk: streaming.tokensPerChunk };
+    if (streaming.immediate) {
+      res.writeHead(200, headers);
+      res.end(plan.opening + plan.chunks.join('') + plan.closing);
+      this.settle(open, 'succeeded', plan.chunks.length);
+      return;
+    }
+    res.writeHead(200, headers);
+    const fault = pickStreamFault(streaming, plan.chunks.length, this.options.random);
+    const stream = new SseStream(res, plan, streaming, fault, this.options.random, this.onStreamEnd);
+    this.streams.set(stream, open);
+    stream.start();
+  }
+
+  private readonly onStreamEnd = (stream: SseStream, outcome: StreamOutcome, sentChunks: number): void => {
+    const open = this.streams.get(stream);
+    if (open === undefined) return;
+    this.streams.delete(stream);
+    this.settle(open, outcome, sentChunks);
+  };
+
+  /** Refunds what a stream did not deliver (with `refundUnused`) and counts how it ended. */
+  private settle(open: OpenStream, outcome: StreamOutcome, sentChunks: number): void {
+    const { endpoint, state, request } = open.exchange;
+    const sentTokens = sentChunks * open.tokensPerChunk;
+    const delivered = sentTokens < open.completionTokens ? sentTokens : open.completionTokens;
+    if (this.options.refundUnused) state.quota.refund(request.maxTokens - delivered, this.clock());
+    if (outcome === 'succeeded') {
+      state.stats.succeeded++;
+      this.stats.promptTokens += request.promptTokens;
+      this.stats.completionTokens += open.completionTokens;
+    }
+    this.stats.end(endpoint, outcome);
+  }
+
+  private headers(dialect: Dialect, contentType: string): Record<string, string> {
+    const headers: Record<string, string> = { 'content-type': contentType };
+    const id = `req_emu${(this.sequence++).toString(36)}`;
+    if (dialect.requestIdHeader !== null) headers[dialect.requestIdHeader] = id;
+    return headers;
   }
 
   private send(res: ServerResponse, status: number, body: string): void {
-    this.write(res, status, this.headers(JSON_TYPE), body);
+    this.write(res, status, this.headers(CHAT_COMPLETIONS, JSON_TYPE), body);
   }
 
   private write(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {

@@ -1,70 +1,42 @@
 /**
- * Validation and up-front token accounting of chat completion requests in the provider emulator.
+ * Validation and up-front token accounting of chat completion requests in the provider emulator, and the
+ * counting scheme the other dialects share.
  * @packageDocumentation
  */
+import { isRecord, positiveIntegerField, type InvalidRequest, type ParsedRequest } from './dialect';
 
 /** Tokens charged per message on top of its content (OpenAI's chat format overhead). */
 export const TOKENS_PER_MESSAGE = 3;
 /** Tokens charged once per request (the primed assistant reply). */
 export const TOKENS_PER_REQUEST = 3;
 
-/** A valid chat completion request, reduced to what the emulator needs. */
-export interface ParsedChatRequest {
-  /** The `model` field. */
-  readonly model: string;
-  /** Prompt tokens: content tokens + {@link TOKENS_PER_MESSAGE} per message + {@link TOKENS_PER_REQUEST}. */
-  readonly promptTokens: number;
-  /** `max_completion_tokens ?? max_tokens ?? defaultMaxTokens`. */
-  readonly maxTokens: number;
-  /** `stream: true` was requested. */
-  readonly stream: boolean;
-  /** `stream_options.include_usage: true` was requested. */
-  readonly includeUsage: boolean;
-}
+/** Counts prompt text. */
+export type CountTokens = (text: string, model?: string) => number;
 
-/** A request the emulator rejects with 400. */
-export interface InvalidChatRequest {
-  /** Human-readable reason. */
-  readonly message: string;
-  /** The offending parameter, or null. */
-  readonly param: string | null;
-}
-
-function invalid(message: string, param: string | null): InvalidChatRequest {
+function invalid(message: string, param: string | null): InvalidRequest {
   return { message, param };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function contentTokens(
-  content: unknown,
-  model: string,
-  count: (text: string, model?: string) => number,
-): number | null {
+/**
+ * Tokens of a message's content: a string, or an array of parts whose `text` strings are counted (parts
+ * without text — images, audio, files — are not charged). `null`/absent content counts 0.
+ * @param content - the content value.
+ * @param model - the model, for the counter.
+ * @param count - prompt text token counter.
+ * @returns the tokens, or null when the content is neither a string nor an array of objects.
+ */
+export function contentTokens(content: unknown, model: string, count: CountTokens): number | null {
   if (content === undefined || content === null) return 0;
   if (typeof content === 'string') return count(content, model);
   if (!Array.isArray(content)) return null;
   let tokens = 0;
   for (const part of content) {
     if (!isRecord(part)) return null;
-    if (part.type === 'text') {
-      if (typeof part.text !== 'string') return null;
-      tokens += count(part.text, model);
-    }
-    // Non-text parts (images, audio, files) are not charged by the emulator.
+    const text = part.text;
+    if (typeof text === 'string') tokens += count(text, model);
+    else if (text !== undefined || part.type === 'text') return null;
   }
   return tokens;
-}
-
-function tokenLimit(body: Record<string, unknown>, key: string): number | undefined | InvalidChatRequest {
-  const value = body[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    return invalid(`Invalid '${key}': expected an integer >= 1, got ${JSON.stringify(value)}.`, key);
-  }
-  return value;
 }
 
 /**
@@ -76,9 +48,9 @@ function tokenLimit(body: Record<string, unknown>, key: string): number | undefi
  */
 export function parseChatRequest(
   body: unknown,
-  count: (text: string, model?: string) => number,
+  count: CountTokens,
   defaultMaxTokens: number,
-): ParsedChatRequest | InvalidChatRequest {
+): ParsedRequest | InvalidRequest {
   if (!isRecord(body)) return invalid('The request body must be a JSON object.', null);
   const model = body.model;
   if (typeof model !== 'string' || model.length === 0) {
@@ -103,9 +75,9 @@ export function parseChatRequest(
     }
     promptTokens += tokens + TOKENS_PER_MESSAGE;
   }
-  const maxCompletion = tokenLimit(body, 'max_completion_tokens');
+  const maxCompletion = positiveIntegerField(body, 'max_completion_tokens');
   if (typeof maxCompletion === 'object') return maxCompletion;
-  const maxTokensField = tokenLimit(body, 'max_tokens');
+  const maxTokensField = positiveIntegerField(body, 'max_tokens');
   if (typeof maxTokensField === 'object') return maxTokensField;
   const streamOptions = body.stream_options;
   return {
@@ -115,12 +87,4 @@ export function parseChatRequest(
     stream: body.stream === true,
     includeUsage: isRecord(streamOptions) && streamOptions.include_usage === true,
   };
-}
-
-/**
- * @param value - a result of {@link parseChatRequest}.
- * @returns true when the request was rejected.
- */
-export function isInvalid(value: ParsedChatRequest | InvalidChatRequest): value is InvalidChatRequest {
-  return 'message' in value;
 }
