@@ -7,6 +7,8 @@
  * @type {import('jest').Config}
  */
 const transform = {
+  // TC39 standard decorators (the TypeScript >= 5 default) for the fixtures that prove both decorator modes.
+  '/__tests__/fixtures/standard-decorators/.+\\.ts$': '<rootDir>/scripts/jest-standard-decorators.js',
   '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
 };
 

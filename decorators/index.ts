@@ -1,4 +1,4 @@
 export { AdaptiveRetry } from './adaptive-retry';
 export { RateLimited } from './rate-limited';
 export { TokenBudget } from './token-budget';
-export type { AsyncMethodDecorator } from './types';
+export type { ArgsAccepted, PolicyDecorator } from './types';

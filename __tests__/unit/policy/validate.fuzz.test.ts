@@ -23,19 +23,19 @@ const invalidNumber = fc.oneof(
 
 describe('fuzzing policy options: every invalid value is a PolicyConfigError at decoration, naming the option', () => {
   const numericOptions: Array<[string, (v: unknown) => AnyDecorator]> = [
-    ['maxRetries', (v) => AdaptiveRetry({ maxRetries: v } as never) as unknown as AnyDecorator],
-    ['baseDelayMs', (v) => AdaptiveRetry({ baseDelayMs: v } as never) as unknown as AnyDecorator],
-    ['maxDelayMs', (v) => AdaptiveRetry({ maxDelayMs: v } as never) as unknown as AnyDecorator],
-    ['attemptTimeoutMs', (v) => AdaptiveRetry({ attemptTimeoutMs: v } as never) as unknown as AnyDecorator],
-    ['deadlineMs', (v) => AdaptiveRetry({ deadlineMs: v } as never) as unknown as AnyDecorator],
-    ['retryBudget.ratio', (v) => AdaptiveRetry({ retryBudget: { ratio: v } } as never) as unknown as AnyDecorator],
-    ['breaker.coolOffMs', (v) => AdaptiveRetry({ breaker: { coolOffMs: v } } as never) as unknown as AnyDecorator],
-    ['requestsPerMinute', (v) => RateLimited({ key: 'k', requestsPerMinute: v } as never) as unknown as AnyDecorator],
-    ['burst', (v) => RateLimited({ key: 'k', burst: v } as never) as unknown as AnyDecorator],
-    ['maxWaitMs', (v) => RateLimited({ key: 'k', maxWaitMs: v } as never) as unknown as AnyDecorator],
-    ['maxQueue', (v) => RateLimited({ key: 'k', maxQueue: v } as never) as unknown as AnyDecorator],
-    ['tokensPerMinute', (v) => TokenBudget({ key: 'k', estimate: () => 1, tokensPerMinute: v } as never) as unknown as AnyDecorator],
-    ['tokensPerDay', (v) => TokenBudget({ key: 'k', estimate: () => 1, tokensPerDay: v } as never) as unknown as AnyDecorator],
+    ['maxRetries', (v) => AdaptiveRetry({ maxRetries: v } as never)],
+    ['baseDelayMs', (v) => AdaptiveRetry({ baseDelayMs: v } as never)],
+    ['maxDelayMs', (v) => AdaptiveRetry({ maxDelayMs: v } as never)],
+    ['attemptTimeoutMs', (v) => AdaptiveRetry({ attemptTimeoutMs: v } as never)],
+    ['deadlineMs', (v) => AdaptiveRetry({ deadlineMs: v } as never)],
+    ['retryBudget.ratio', (v) => AdaptiveRetry({ retryBudget: { ratio: v } } as never)],
+    ['breaker.coolOffMs', (v) => AdaptiveRetry({ breaker: { coolOffMs: v } } as never)],
+    ['requestsPerMinute', (v) => RateLimited({ key: 'k', requestsPerMinute: v } as never)],
+    ['burst', (v) => RateLimited({ key: 'k', burst: v } as never)],
+    ['maxWaitMs', (v) => RateLimited({ key: 'k', maxWaitMs: v } as never)],
+    ['maxQueue', (v) => RateLimited({ key: 'k', maxQueue: v } as never)],
+    ['tokensPerMinute', (v) => TokenBudget({ key: 'k', estimate: () => 1, tokensPerMinute: v } as never)],
+    ['tokensPerDay', (v) => TokenBudget({ key: 'k', estimate: () => 1, tokensPerDay: v } as never)],
   ];
   it.each(numericOptions)('%s', (option, make) => {
     fc.assert(
@@ -52,7 +52,7 @@ describe('fuzzing policy options: every invalid value is a PolicyConfigError at 
   it('any unknown option name is refused', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1 }).filter((s) => !['maxRetries', 'baseDelayMs', 'maxDelayMs', 'jitter', 'attemptTimeoutMs', 'deadlineMs', 'retryOn', 'retryBudget', 'breaker', '__proto__', 'constructor'].includes(s)), (name) => {
-        const error = decorate(AdaptiveRetry({ [name]: 1 } as never) as unknown as AnyDecorator);
+        const error = decorate(AdaptiveRetry({ [name]: 1 }));
         expect(error).toBeInstanceOf(PolicyConfigError);
         expect((error as PolicyConfigError).option).toBe(name);
       }),
@@ -61,7 +61,7 @@ describe('fuzzing policy options: every invalid value is a PolicyConfigError at 
   });
 
   it.each(['toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf'])('refuses %s (an Object.prototype name is not an option)', (name) => {
-    const error = decorate(AdaptiveRetry({ [name]: 1 } as never) as unknown as AnyDecorator);
+    const error = decorate(AdaptiveRetry({ [name]: 1 }));
     expect(error).toBeInstanceOf(PolicyConfigError);
     expect((error as PolicyConfigError).option).toBe(name);
   });
