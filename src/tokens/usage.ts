@@ -3,65 +3,47 @@
  * up-front estimate after the call.
  */
 
-import { isObject } from '../util/values';
+import { dataObject, dataProp } from '../providers/data-props';
+import { countedTokens, geminiUsage, readUsageCounts } from '../providers/usage-counts';
 
 /** How deep `{ data, response }` / `{ response }` wrappers are unwrapped. */
 const MAX_DEPTH = 2;
 
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
-}
-
-/** Sum of the present counts, or undefined when none is present. */
-function sum(a: number | undefined, b: number | undefined, c?: number): number | undefined {
-  if (a === undefined && b === undefined) return undefined;
-  return (a ?? 0) + (b ?? 0) + (c ?? 0);
-}
-
-/** OpenAI (chat, responses, embeddings) or Anthropic `usage` object. */
-function fromUsage(u: Record<string, unknown>): number | undefined {
-  const total = num(u.total_tokens);
-  if (total !== undefined) return total;
-  const openai = sum(num(u.prompt_tokens), num(u.completion_tokens));
-  if (openai !== undefined) return openai;
-  return sum(num(u.input_tokens), num(u.output_tokens), num(u.cache_creation_input_tokens));
-}
-
-/** Gemini `usageMetadata` object. */
-function fromGemini(u: Record<string, unknown>): number | undefined {
-  const total = num(u.totalTokenCount);
-  if (total !== undefined) return total;
-  return sum(num(u.promptTokenCount), num(u.candidatesTokenCount), num(u.thoughtsTokenCount));
-}
+/** Usage objects on a result, in the order they are tried. */
+const USAGE_KEYS = ['totalUsage', 'usage', 'usage_metadata'] as const;
 
 function read(r: unknown, depth: number): number | undefined {
-  if (!isObject(r)) return undefined;
-  const usage = r.usage;
-  if (isObject(usage)) {
-    const n = fromUsage(usage);
+  if (typeof r !== 'object' || r === null) return undefined;
+  for (const key of USAGE_KEYS) {
+    const n = countedTokens(readUsageCounts(dataProp(r, key)));
     if (n !== undefined) return n;
   }
-  const meta = r.usageMetadata;
-  if (isObject(meta)) {
-    const n = fromGemini(meta);
+  const gemini = countedTokens(geminiUsage(r));
+  if (gemini !== undefined) return gemini;
+  // LangChain `generate()`: { generations, llmOutput: { tokenUsage } }.
+  const llmOutput = dataObject(r, 'llmOutput');
+  if (llmOutput !== undefined) {
+    const n = countedTokens(readUsageCounts(dataProp(llmOutput, 'tokenUsage')));
     if (n !== undefined) return n;
   }
-  if (depth >= MAX_DEPTH || !('response' in r)) return undefined;
+  if (depth >= MAX_DEPTH) return undefined;
+  const response = dataProp(r, 'response');
+  if (response === undefined) return undefined;
   // openai `.withResponse()`: { data, response: Response, request_id }.
-  const data = r.data;
-  if (isObject(data) && !Array.isArray(data)) {
+  const data = dataProp(r, 'data');
+  if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
     const n = read(data, depth + 1);
     if (n !== undefined) return n;
   }
   // @google/generative-ai: { response: { usageMetadata } }.
-  return read(r.response, depth + 1);
+  return read(response, depth + 1);
 }
 
 /**
  * Total tokens a completed call actually consumed, as reported by the provider, or
  * `undefined` when the result carries no usage (streams, custom return values).
  *
- * Recognised shapes:
+ * Recognised shapes (the usage object is read by `readUsageCounts`, see `providers/usage-counts.ts`):
  * - OpenAI chat completions / embeddings / Responses: `usage.total_tokens`, else
  *   `usage.prompt_tokens + usage.completion_tokens`. Cached prompt tokens are part of
  *   `prompt_tokens` and do count against OpenAI TPM.
@@ -69,9 +51,21 @@ function read(r: unknown, depth: number): number | undefined {
  *   usage.cache_creation_input_tokens`. `cache_read_input_tokens` is left out: for
  *   current Claude models cache reads do not count towards the input-tokens-per-minute
  *   limit (some older models did count them).
- * - Gemini: `usageMetadata.totalTokenCount`, else prompt + candidates + thoughts.
+ * - Vercel AI SDK `generateText` / `generateObject`: `totalUsage` (all steps; ai 5 and 6), else `usage`:
+ *   `totalTokens`, else `inputTokens + outputTokens` (ai 5 and 6) or `promptTokens + completionTokens`
+ *   (ai 3 and 4). The AI SDK counts cache reads in `inputTokens`, so they are charged here.
+ * - LangChain: an `AIMessage`'s `usage_metadata` (`total_tokens`, else `input_tokens + output_tokens`), an
+ *   `LLMResult`'s `llmOutput.tokenUsage`.
+ * - Gemini (`@google/genai` `GenerateContentResponse`): `usageMetadata.totalTokenCount`, else prompt +
+ *   tool-use prompt + candidates + thoughts.
  * - Wrappers: the openai SDK's `.withResponse()` result `{ data, response }` (usage read
  *   from `data`) and `{ response: { usageMetadata } }` from @google/generative-ai.
+ *
+ * Only data properties are read, own or inherited (`providers/data-props.ts`): a getter is never called. That
+ * is how reading a `streamText` result is safe: its `usage`, `totalUsage` and `response` are getters returning
+ * promises (which would reject unhandled on a failed stream); they are skipped and the result reads as
+ * `undefined`. `generateText`'s `totalUsage` is a data property; its `usage` getter (the last step only) is
+ * skipped. Usage exposed only through a getter is not read: give `@TokenBudget` an `actual` function for it.
  *
  * Never throws.
  *
@@ -80,9 +74,8 @@ function read(r: unknown, depth: number): number | undefined {
  */
 export function usageTokens(result: unknown): number | undefined {
   try {
-    const n = read(result, 0);
-    return n === undefined ? undefined : Math.min(Math.ceil(n), Number.MAX_SAFE_INTEGER);
+    return read(result, 0);
   } catch {
-    return undefined; // throwing getter / revoked proxy
+    return undefined; // nothing here should throw; a hostile value must still not escape
   }
 }

@@ -15,17 +15,25 @@ describe('header parsers under fuzzing', () => {
           headers: fc.oneof(anyHeaders, fc.anything()),
           body: anyBody,
           error: anyBody,
-          code: fc.oneof(fc.constantFrom('ECONNRESET', 'ABORT_ERR', 'ATTEMPT_TIMEOUT', 'insufficient_quota'), fc.anything()),
-          name: fc.oneof(fc.constantFrom('AbortError', 'TypeError', 'APIConnectionError'), fc.string()),
-          message: fc.oneof(fc.constantFrom('fetch failed', 'socket hang up', 'insufficient_quota'), fc.string()),
+          code: fc.oneof(fc.constantFrom('ECONNRESET', 'ABORT_ERR', 'ATTEMPT_TIMEOUT', 'insufficient_quota', 'rate_limit_exceeded', 'server_error'), fc.anything()),
+          type: fc.oneof(fc.constantFrom('overloaded_error', 'api_error', 'invalid_request_error', 'error'), fc.anything()),
+          name: fc.oneof(fc.constantFrom('AbortError', 'TypeError', 'APIConnectionError', 'TimeoutError', 'AI_APICallError', 'ModelAbortError'), fc.string()),
+          message: fc.oneof(fc.constantFrom('fetch failed', 'socket hang up', 'insufficient_quota', 'terminated'), fc.string()),
+          isRetryable: fc.anything(),
+          responseBody: anyBody,
           cause: fc.anything(),
           response: fc.record({ status: fc.anything(), headers: fc.oneof(anyHeaders, fc.anything()), data: anyBody }),
         },
         { requiredKeys: [] },
       ),
     );
+    // the AI SDK's RetryError around any of them (its verdict is its last error's)
+    const retryErrorLike = fc.record(
+      { name: fc.constant('AI_RetryError'), reason: fc.oneof(fc.constantFrom('maxRetriesExceeded', 'errorNotRetryable', 'abort'), fc.anything()), lastError: errorLike, errors: fc.array(errorLike, { maxLength: 3 }) },
+      { requiredKeys: ['name'] },
+    );
     fc.assert(
-      fc.property(errorLike, (error) => {
+      fc.property(fc.oneof(errorLike, retryErrorLike), (error) => {
         const facts = errorFacts(error);
         if (facts.status !== undefined) {
           expect(Number.isInteger(facts.status)).toBe(true);
@@ -34,6 +42,12 @@ describe('header parsers under fuzzing', () => {
         const c = classifyError(error);
         expect(typeof c.retryable).toBe('boolean');
         expect(c.retryable ? retryReasons : noRetryReasons).toContain(c.reason);
+        if (c.sdkRetried === true) {
+          // a RetryError: the verdict is its last error's, whose status it carries
+          expect((error as { name?: unknown }).name).toBe('AI_RetryError');
+          if (c.status !== undefined) expect(Number.isInteger(c.status)).toBe(true);
+          return;
+        }
         // Aborts and attempt timeouts are decided before the facts are read; otherwise the status is carried.
         if (c.reason !== 'aborted' && c.reason !== 'attempt-timeout') expect(c.status).toBe(facts.status);
         else expect(c.status).toBeUndefined();
