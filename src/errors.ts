@@ -101,14 +101,56 @@ export class TokenBudgetExceededError extends ResilienceError {
   }
 }
 
-/** One attempt ran longer than `attemptTimeoutMs`; retryable. */
+/** Which timeout elapsed: the whole attempt, the wait for a stream's first chunk, or the gap between chunks. */
+export type TimeoutPhase = 'attempt' | 'first-chunk' | 'idle';
+
+/**
+ * One attempt ran longer than `attemptTimeoutMs`, or a stream sent no first chunk within `firstChunkTimeoutMs`;
+ * retryable while nothing has reached the caller. (Between chunks, `idleTimeoutMs` ends the stream with a
+ * {@link StreamInterruptedError} whose cause is this error.)
+ */
 export class AttemptTimeoutError extends ResilienceError {
   /** @inheritDoc */
   readonly code = 'ATTEMPT_TIMEOUT';
 
-  /** @param timeoutMs - the attempt timeout that elapsed. */
-  constructor(readonly timeoutMs: number) {
-    super(`Attempt timed out after ${timeoutMs} ms`);
+  /**
+   * @param timeoutMs - the timeout that elapsed.
+   * @param phase - which one (default `attempt`).
+   */
+  constructor(
+    readonly timeoutMs: number,
+    readonly phase: TimeoutPhase = 'attempt',
+  ) {
+    super(
+      phase === 'attempt'
+        ? `Attempt timed out after ${timeoutMs} ms`
+        : phase === 'first-chunk'
+          ? `No first chunk of the stream within ${timeoutMs} ms`
+          : `No chunk of the stream for ${timeoutMs} ms`,
+    );
+  }
+}
+
+/**
+ * A stream failed after content had reached the caller: it is never sent again (the caller already consumed part
+ * of it), so the failure surfaces to the consumer. `cause` is the provider's error, an {@link AttemptTimeoutError}
+ * (`idle` or `attempt`), or the caller's abort reason.
+ */
+export class StreamInterruptedError extends ResilienceError {
+  /** @inheritDoc */
+  readonly code = 'STREAM_INTERRUPTED';
+
+  /**
+   * @param key - the call's key.
+   * @param chunks - chunks delivered before the failure.
+   * @param cause - what ended the stream.
+   */
+  constructor(
+    readonly key: string,
+    readonly chunks: number,
+    override readonly cause: unknown,
+  ) {
+    super(`Stream for "${key}" interrupted after ${chunks} chunk${chunks === 1 ? '' : 's'}: ${describe(cause)}`, { cause });
   }
 }
 

@@ -49,6 +49,8 @@ export type {
   RateLimitedEvent,
   RejectedEvent,
   RetryEvent,
+  StreamEndEvent,
+  StreamOutcome,
   SucceededEvent,
   WaitedEvent,
 } from './events/types';
@@ -62,9 +64,10 @@ export {
   ResilienceError,
   RetryExhaustedError,
   StoreUnavailableError,
+  StreamInterruptedError,
   TokenBudgetExceededError,
 } from './errors';
-export type { LimitBound, RetryStopReason } from './errors';
+export type { LimitBound, RetryStopReason, TimeoutPhase } from './errors';
 export { classifyError } from './providers/classify';
 export type { Classification, NoRetryReason, RetryReason } from './providers/classify';
 
@@ -78,5 +81,5 @@ export type { DemandPart, KeyView, LimitSpec, LimiterStore } from './limits/stor
 export type { RateLimitSnapshot, ResourceSnapshot } from './providers/rate-limit-headers';
 
 // tokens
-export { countTextTokens, estimateChatTokens, usageTokens } from './tokens';
+export { countTextTokens, estimateChatTokens, preloadTokenizer, usageTokens } from './tokens';
 export type { ChatRequestLike } from './tokens';

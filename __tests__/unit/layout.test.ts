@@ -51,6 +51,11 @@ const ALLOWED: Readonly<Record<string, Allowed>> = {
   'src/runtime/resilience-runtime.ts': { reason: 'what configureResilience returns', typesOnly: true },
   'src/runtime/resolved-config.ts': { reason: 'the resolved configuration', typesOnly: true },
   'src/runtime/signal.ts': { reason: "finds the caller's AbortSignal among a call's arguments", coveredBy: 'unit/runtime/interceptor.retry.test.ts' },
+  'src/runtime/streams/adapter.ts': { reason: 'the stream adapter contract and one bound', coveredBy: 'unit/runtime/interceptor.streams.test.ts' },
+  'src/runtime/streams/adapters.ts': { reason: 'which adapter a result gets: every stream suite goes through it', coveredBy: 'unit/runtime/interceptor.streams.test.ts' },
+  'src/runtime/streams/pull.ts': { reason: 'holding back to the first content and the consumer iterator of every pull stream', coveredBy: 'unit/runtime/interceptor.streams.test.ts' },
+  'src/runtime/streams/session.ts': { reason: "a stream's timers, abort and end, on the fake clock through decorated methods", coveredBy: 'unit/runtime/interceptor.streams.test.ts' },
+  'src/runtime/streams/async-generator.ts': { reason: 'async generators, the stream type of the fake-clock suite', coveredBy: 'unit/runtime/interceptor.streams.test.ts' },
   'src/testing/emulator/': { reason: 'the emulator: a server, tested over real HTTP through the real SDK (pure helpers have unit tests)', coveredBy: 'integration/testing/emulator.test.ts' },
 };
 

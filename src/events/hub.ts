@@ -18,6 +18,7 @@ import type {
   RateLimitedEvent,
   RejectedEvent,
   RetryEvent,
+  StreamEndEvent,
   SucceededEvent,
   WaitedEvent,
 } from './types';
@@ -40,8 +41,10 @@ export interface ResilienceEvents {
   onWaited(listener: Listener<WaitedEvent>): Disposable;
   /** The limiter refused a call, or an open breaker failed it fast. */
   onRejected(listener: Listener<RejectedEvent>): Disposable;
-  /** A call succeeded. */
+  /** A call succeeded (for a stream: its first content arrived). */
   onSucceeded(listener: Listener<SucceededEvent>): Disposable;
+  /** A stream a call returned has ended: completed, interrupted, abandoned or aborted, with its usage. */
+  onStreamEnd(listener: Listener<StreamEndEvent>): Disposable;
   /** A call failed for good (its last attempt failed). */
   onFailed(listener: Listener<FailedEvent>): Disposable;
   /** A key's overload breaker changed state. */
@@ -83,6 +86,7 @@ export class EventHub implements ResilienceEvents {
   readonly waited: Emitter<WaitedEvent>;
   readonly rejected: Emitter<RejectedEvent>;
   readonly succeeded: Emitter<SucceededEvent>;
+  readonly streamEnd: Emitter<StreamEndEvent>;
   readonly failed: Emitter<FailedEvent>;
   readonly breaker: Emitter<BreakerEvent>;
   readonly bogusUsage: Emitter<BogusUsageEvent>;
@@ -100,6 +104,7 @@ export class EventHub implements ResilienceEvents {
     this.waited = new Emitter('waited', failed);
     this.rejected = new Emitter('rejected', failed);
     this.succeeded = new Emitter('succeeded', failed);
+    this.streamEnd = new Emitter('streamEnd', failed);
     this.failed = new Emitter('failed', failed);
     this.breaker = new Emitter('breakerChange', failed);
     this.bogusUsage = new Emitter('bogusUsage', failed);
@@ -136,6 +141,10 @@ export class EventHub implements ResilienceEvents {
   /** @inheritDoc */
   onSucceeded(listener: Listener<SucceededEvent>): Disposable {
     return this.succeeded.on(listener);
+  }
+  /** @inheritDoc */
+  onStreamEnd(listener: Listener<StreamEndEvent>): Disposable {
+    return this.streamEnd.on(listener);
   }
   /** @inheritDoc */
   onFailed(listener: Listener<FailedEvent>): Disposable {

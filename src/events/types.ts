@@ -87,6 +87,29 @@ export interface SucceededEvent extends CallInfo {
   readonly actualTokens: number | undefined;
 }
 
+/** How an open stream ended (see `StreamEndEvent`). */
+export type StreamOutcome = 'completed' | 'interrupted' | 'abandoned' | 'aborted';
+
+/**
+ * A stream a decorated method returned has ended. (The call itself succeeded when the stream opened: its first
+ * content arrived.) Usage is settled here: the tokens the stream reported when it completed; otherwise the
+ * up-front estimate stays charged.
+ */
+export interface StreamEndEvent extends CallInfo {
+  /**
+   * `completed` (read to its end), `interrupted` (the provider failed, or a timeout, after content reached the
+   * caller: the consumer got a `StreamInterruptedError`), `abandoned` (the consumer stopped reading), `aborted`
+   * (the caller's signal).
+   */
+  readonly outcome: StreamOutcome;
+  /** Chunks that reached the caller. */
+  readonly chunks: number;
+  /** Tokens the stream reported, when it completed with usage. */
+  readonly actualTokens: number | undefined;
+  /** Why it ended, for `interrupted` and `aborted` (this library's error codes, or an error's name). */
+  readonly reason: string | undefined;
+}
+
 /** A call's reported token usage could not be true (not finite, negative, or above the key's per-minute limit). */
 export interface BogusUsageEvent {
   /** The call's key. */

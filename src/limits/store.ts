@@ -80,8 +80,12 @@ export interface LimiterStore {
   settle(spec: LimitSpec, deltaTokens: number, now: number, deltaRequests?: number): void | Promise<void>;
   /** Pauses every acquire on the key until `untilMs` (a 429's wait hint); later deadlines win. */
   cooldown(spec: LimitSpec, untilMs: number, now: number): void | Promise<void>;
-  /** Adopts the provider's view: learns missing limits, lowers local levels to the reported remaining. */
-  observe(spec: LimitSpec, snapshot: RateLimitSnapshot, now: number): void | Promise<void>;
+  /**
+   * Adopts the provider's view: learns missing limits, lowers local levels to the reported remaining.
+   * @returns `true` when the limits in force changed (a limit was learned or changed), so calls waiting on the
+   * key are woken to be served at the new limit at once; `false` or nothing otherwise.
+   */
+  observe(spec: LimitSpec, snapshot: RateLimitSnapshot, now: number): boolean | void | Promise<boolean | void>;
   /** The key's state, if known. */
   view(spec: LimitSpec, now: number): KeyView | undefined | Promise<KeyView | undefined>;
 }

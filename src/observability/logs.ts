@@ -77,6 +77,11 @@ export class EventLogs {
             'provider rate limit: key paused',
           ),
         ),
+        events.onStreamEnd((e) => {
+          if (e.outcome === 'interrupted') {
+            this.line(e.key).warn({ ...this.call(e), chunks: e.chunks, reason: e.reason, ...this.remaining(e.key) }, 'llm stream interrupted');
+          }
+        }),
         events.onBogusUsage((e) =>
           this.line(e.key).warn(
             { reported: e.reported, bounded: e.bounded, limit: e.limit },
@@ -107,6 +112,11 @@ export class EventLogs {
     if (debug) {
       subscriptions.push(
         events.onQueued((e) => this.line(e.key).debug({ waitMs: Math.round(e.waitMs), queueLength: e.queueLength }, 'waiting for capacity')),
+        events.onStreamEnd((e) => {
+          if (e.outcome !== 'interrupted') {
+            this.line(e.key).debug({ ...this.call(e), outcome: e.outcome, chunks: e.chunks, actualTokens: e.actualTokens, reason: e.reason }, 'llm stream ended');
+          }
+        }),
         events.onSucceeded((e) =>
           this.line(e.key).debug(
             { attempt: e.attempt, estimatedTokens: e.estimatedTokens, actualTokens: e.actualTokens, ...this.remaining(e.key) },

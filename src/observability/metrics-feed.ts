@@ -23,6 +23,9 @@ export function subscribeMetrics(events: ResilienceEvents, metrics: ResilienceMe
       if (e.estimatedTokens !== undefined) series.estimatedTokens += e.estimatedTokens;
       if (e.actualTokens !== undefined) series.actualTokens += e.actualTokens;
     }),
+    events.onStreamEnd((e) => {
+      if (e.actualTokens !== undefined) metrics.series(e.key).actualTokens += e.actualTokens;
+    }),
     events.onFailed((e) => void metrics.series(e.key).failure++),
     events.onRejected((e) => void metrics.series(e.key).rejected++),
     events.onRateLimited((e) => void metrics.series(e.key).rateLimited++),

@@ -31,6 +31,16 @@ export interface AdaptiveRetryOptions {
   readonly attemptTimeoutMs?: number;
   /** Total time budget of the call (waits, attempts and sleeps), ms. */
   readonly deadlineMs?: number;
+  /**
+   * Streams: longest wait for the first chunk, ms. Past it the attempt is aborted and retried (nothing has reached
+   * the caller yet), as an {@link AttemptTimeoutError} with phase `first-chunk`.
+   */
+  readonly firstChunkTimeoutMs?: number;
+  /**
+   * Streams: longest gap between two chunks once the stream is open, ms. Past it the stream is aborted and the
+   * consumer gets a `StreamInterruptedError` (content has reached the caller: it is never sent again).
+   */
+  readonly idleTimeoutMs?: number;
   /** Overrides classification: `true` retry, `false` do not, `undefined` use the built-in rules. */
   readonly retryOn?: (error: unknown) => boolean | undefined;
   /** Per-key retry budget (default on: 20 % of successes + 1/s, up to 10 saved); `false` disables it. */

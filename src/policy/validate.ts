@@ -25,6 +25,8 @@ export interface ResolvedRetry {
   readonly jitter: JitterKind;
   readonly attemptTimeoutMs: number | undefined;
   readonly deadlineMs: number | undefined;
+  readonly firstChunkTimeoutMs: number | undefined;
+  readonly idleTimeoutMs: number | undefined;
   readonly retryOn: ((error: unknown) => boolean | undefined) | undefined;
   /** As given (validated); defaults and named policies apply per key at call time. */
   readonly retryBudget: RetryBudgetOptions | false | undefined;
@@ -136,6 +138,8 @@ export function resolveRetry(where: string, raw: unknown): ResolvedRetry {
     jitter: [isJitter, EXPECT.jitter, false],
     attemptTimeoutMs: [positive, EXPECT.positive, false],
     deadlineMs: [positive, EXPECT.positive, false],
+    firstChunkTimeoutMs: [positive, EXPECT.positive, false],
+    idleTimeoutMs: [positive, EXPECT.positive, false],
     retryOn: [isFunction, EXPECT.function, false],
     retryBudget: [optionsOrFalse, EXPECT.optionsOrFalse, false],
     breaker: [optionsOrFalse, EXPECT.optionsOrFalse, false],
@@ -152,6 +156,8 @@ export function resolveRetry(where: string, raw: unknown): ResolvedRetry {
     jitter: o.jitter ?? DEFAULTS.jitter,
     attemptTimeoutMs: o.attemptTimeoutMs,
     deadlineMs: o.deadlineMs,
+    firstChunkTimeoutMs: o.firstChunkTimeoutMs,
+    idleTimeoutMs: o.idleTimeoutMs,
     retryOn: o.retryOn,
     retryBudget: nested(where, 'retryBudget', o.retryBudget, RETRY_BUDGET_RULES),
     breaker: nested(where, 'breaker', o.breaker, BREAKER_RULES),

@@ -35,7 +35,8 @@ export function runAttempt(call: Call, clock: Clock): unknown {
     const left = Math.max(1, deadline - call.now);
     if (timeoutMs === undefined || left < timeoutMs) timeoutMs = left;
   }
-  call.resetAttempt(timeoutMs !== undefined);
+  // an own signal (not the caller's) when the runtime may have to abort the attempt: a timeout, or a stream's
+  call.resetAttempt(timeoutMs !== undefined || plan.retry?.firstChunkTimeoutMs !== undefined || plan.retry?.idleTimeoutMs !== undefined);
   let value: unknown;
   try {
     value = runInContext(call, plan.original, call.thisArg, call.args);

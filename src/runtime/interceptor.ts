@@ -33,6 +33,9 @@ import { decideRetry } from '../retry/decision';
 import { OverloadGuards, isOverload, type KeyGuard } from '../retry/overload-guards';
 import { sleep } from '../util/abort';
 import { NotSent, runAttempt } from './attempt';
+import type { StreamAdapter } from './streams/adapter';
+import { streamAdapterFor } from './streams/adapters';
+import { StreamSession } from './streams/session';
 import { Call } from './call';
 import { CapacityReporter } from './capacity';
 import { callSettled, callStarted, type AttemptContext, type AttemptSink } from './context';
@@ -128,9 +131,12 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
           this.granted(call);
         }
         let result: unknown;
+        let stream: StreamAdapter | undefined;
         try {
-          // 4.–5. the attempt timeout, the method
+          // 4.–5. the attempt timeout, the method; a stream is held until its first content (retryable before it)
           result = await runAttempt(call, this.config.clock);
+          stream = streamAdapterFor(result);
+          if (stream !== undefined) result = await this.openStream(call, stream, result as object);
         } catch (thrown) {
           // 6. record the failure; then retry after the delay, or end the call (throws)
           const failure = this.failed(call, thrown);
@@ -144,7 +150,8 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
         this.recordBreaker(call, false, probe);
         probe = false;
         call.guard?.budget?.succeeded();
-        this.outcomes.succeeded(call, result);
+        if (stream === undefined) this.outcomes.succeeded(call, result);
+        else this.outcomes.streamOpened(call);
         return result;
       }
     } finally {
@@ -153,6 +160,36 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
       callSettled();
       if (this.events.callEnd.listening) this.events.callEnd.emit({ key: call.key });
     }
+  }
+
+  /**
+   * Step 5 for a stream: holds it until its first content, under the first-chunk timeout, the rest of the attempt
+   * timeout (or the deadline) and the caller's abort; the session lives on until the stream ends.
+   */
+  private openStream(call: Call, adapter: StreamAdapter, value: object): Promise<unknown> {
+    const retry = call.plan.retry;
+    const attemptTimeoutMs = retry?.attemptTimeoutMs;
+    const byTimeout = attemptTimeoutMs === undefined ? Infinity : call.now + attemptTimeoutMs;
+    const attemptEndsAt = Math.min(byTimeout, call.deadline);
+    const session = new StreamSession(
+      this.config.clock,
+      {
+        key: call.key,
+        firstChunkTimeoutMs: retry?.firstChunkTimeoutMs,
+        idleTimeoutMs: retry?.idleTimeoutMs,
+        attemptEndsAt,
+        attemptTimeoutMs: attemptEndsAt === byTimeout ? attemptTimeoutMs : undefined,
+      },
+      call.signal,
+      (outcome, tokens, chunks, error, dialect) => this.outcomes.streamEnded(call, outcome, tokens, chunks, error, dialect),
+    );
+    // the SDK's request (given currentCall().signal) stops with the stream
+    const context = call.context;
+    if (context !== undefined) session.onAbort((reason) => context.abort(reason));
+    return adapter.open(value, session).then(undefined, (error: unknown) => {
+      session.close();
+      throw error;
+    });
   }
 
   /** Step 1: the call's state — caller's signal, limits and estimate, guard, total deadline. */

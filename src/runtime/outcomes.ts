@@ -6,7 +6,8 @@
  */
 
 import type { EventHub } from '../events/hub';
-import type { AttemptFailure, CallInfo } from '../events/types';
+import type { StreamDialect } from '../providers/streams/chunk-facts';
+import type { AttemptFailure, CallInfo, StreamOutcome } from '../events/types';
 import type { Limiter } from '../limits/limiter';
 import type { LimiterStore } from '../limits/store';
 import type { Classification } from '../providers/classify';
@@ -15,10 +16,12 @@ import { parseRateLimitHeaders } from '../providers/rate-limit-headers';
 import { resultHeaders } from '../providers/result-headers';
 import { serverWaitHint, type WaitHint } from '../providers/wait-hints';
 import { usageTokens } from '../tokens/usage';
+import { isThenable } from '../util/values';
 import type { Clock } from '../clock';
 import type { Call } from './call';
 import type { CapacityReporter } from './capacity';
 import { chargesTokens, type CallLimits } from './plan';
+import { rejectionReason } from './rejection-reason';
 
 /** A failed attempt, classified (what the retry decision and the events need). */
 export interface Failure {
@@ -30,6 +33,19 @@ export interface Failure {
   readonly hint: WaitHint | undefined;
   /** False when the method threw before sending anything. */
   readonly sent: boolean;
+}
+
+let warnedNoStreamUsage = false;
+
+/** Says once per process that openai chat streams need `stream_options.include_usage` to settle usage. */
+function warnNoStreamUsage(): void {
+  if (warnedNoStreamUsage) return;
+  warnedNoStreamUsage = true;
+  process.emitWarning(
+    'an openai chat completion stream ended without a usage chunk, so its token estimate stays charged; ' +
+      'pass stream_options: { include_usage: true } to settle the real usage',
+    { code: 'LLM_RESILIENCE_STREAM_USAGE' },
+  );
 }
 
 function ignoreRejection(value: void | Promise<void>): void {
@@ -105,6 +121,46 @@ export class Outcomes {
     }
   }
 
+  /** A stream opened (its first content arrived): the call succeeded; its usage settles when it ends. */
+  streamOpened(call: Call): void {
+    const events = this.events;
+    if (events.succeeded.listening) {
+      events.succeeded.emit({
+        key: call.key,
+        model: modelOf(call.args),
+        attempt: call.attempt,
+        estimatedTokens: call.plan.budget === undefined ? undefined : call.limits?.estimate,
+        actualTokens: undefined,
+      });
+    }
+  }
+
+  /**
+   * A stream ended: a completed stream settles the usage it reported against the estimate; an interrupted,
+   * abandoned or aborted one keeps the estimate charged (the provider charged the request).
+   */
+  streamEnded(call: Call, outcome: StreamOutcome, tokens: number | undefined, chunks: number, error: unknown, dialect: StreamDialect | undefined): void {
+    const limits = call.limits;
+    let actual: number | undefined;
+    if (outcome === 'completed' && tokens !== undefined && limits !== undefined) {
+      actual = this.plausible(call.key, limits, tokens);
+      if (actual !== undefined && actual !== limits.estimate) this.settle(limits, actual - limits.estimate);
+    }
+    if (outcome === 'completed' && tokens === undefined && dialect === 'openai-chat' && limits !== undefined && call.plan.budget !== undefined) {
+      warnNoStreamUsage();
+    }
+    const events = this.events;
+    if (events.streamEnd.listening) {
+      events.streamEnd.emit({
+        ...callInfo(call),
+        outcome,
+        chunks,
+        actualTokens: actual,
+        reason: error === undefined ? undefined : rejectionReason(error),
+      });
+    }
+  }
+
   /**
    * A failure: classifies it, adopts its headers, and for a 429 refunds the tokens the provider did not charge,
    * pauses the key for the server's wait and publishes `rateLimited` and `cooldown`.
@@ -156,8 +212,14 @@ export class Outcomes {
     const now = this.clock.now();
     const snapshot = parseRateLimitHeaders(headers, now);
     if (snapshot === undefined) return;
-    // every key of the call learns from the response (each spec says which resources that key limits)
-    for (const part of limits.parts) ignoreRejection(this.store.observe(part.spec, snapshot, now));
+    // every key of the call learns from the response (each spec says which resources that key limits); a limit
+    // learned or changed wakes the calls waiting on the key
+    const queueKey = limits.plan.queueKey;
+    for (const part of limits.parts) {
+      const changed = this.store.observe(part.spec, snapshot, now);
+      if (changed === true) this.limiter.kick(queueKey);
+      else if (isThenable<boolean | void>(changed)) changed.then((learned) => learned === true && this.limiter.kick(queueKey), () => undefined);
+    }
     this.capacity.observed(limits.plan.key, snapshot);
   }
 
