@@ -49,6 +49,7 @@ export type {
   RateLimitedEvent,
   RejectedEvent,
   RetryEvent,
+  SdkRetriedEvent,
   StreamEndEvent,
   StreamOutcome,
   SucceededEvent,

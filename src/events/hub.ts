@@ -18,6 +18,7 @@ import type {
   RateLimitedEvent,
   RejectedEvent,
   RetryEvent,
+  SdkRetriedEvent,
   StreamEndEvent,
   SucceededEvent,
   WaitedEvent,
@@ -33,6 +34,8 @@ export interface ResilienceEvents {
   onRetry(listener: Listener<RetryEvent>): Disposable;
   /** The provider answered 429. */
   onRateLimited(listener: Listener<RateLimitedEvent>): Disposable;
+  /** A client retried a call itself before the runtime saw its error (set the client's own retries to 0). */
+  onSdkRetried(listener: Listener<SdkRetriedEvent>): Disposable;
   /** A 429's wait paused the whole key. */
   onCooldown(listener: Listener<CooldownEvent>): Disposable;
   /** A call started waiting for capacity. */
@@ -81,6 +84,7 @@ export function warnOnce(): ListenerErrorSink {
 export class EventHub implements ResilienceEvents {
   readonly retry: Emitter<RetryEvent>;
   readonly rateLimited: Emitter<RateLimitedEvent>;
+  readonly sdkRetried: Emitter<SdkRetriedEvent>;
   readonly cooldown: Emitter<CooldownEvent>;
   readonly queued: Emitter<QueuedEvent>;
   readonly waited: Emitter<WaitedEvent>;
@@ -99,6 +103,7 @@ export class EventHub implements ResilienceEvents {
   constructor(failed: ListenerErrorSink = warnOnce()) {
     this.retry = new Emitter('retry', failed);
     this.rateLimited = new Emitter('rateLimited', failed);
+    this.sdkRetried = new Emitter('sdkRetried', failed);
     this.cooldown = new Emitter('cooldown', failed);
     this.queued = new Emitter('queued', failed);
     this.waited = new Emitter('waited', failed);
@@ -121,6 +126,10 @@ export class EventHub implements ResilienceEvents {
   /** @inheritDoc */
   onRateLimited(listener: Listener<RateLimitedEvent>): Disposable {
     return this.rateLimited.on(listener);
+  }
+  /** @inheritDoc */
+  onSdkRetried(listener: Listener<SdkRetriedEvent>): Disposable {
+    return this.sdkRetried.on(listener);
   }
   /** @inheritDoc */
   onCooldown(listener: Listener<CooldownEvent>): Disposable {

@@ -87,6 +87,15 @@ export interface SucceededEvent extends CallInfo {
   readonly actualTokens: number | undefined;
 }
 
+/**
+ * A client retried the call itself before the error reached the runtime (the AI SDK's `RetryError`): its own
+ * retries hide 429s and server waits from the runtime's limits. Set the client's retries to 0.
+ */
+export interface SdkRetriedEvent extends CallInfo {
+  /** The client's error that wrapped the retries, by name (e.g. `AI_RetryError`). */
+  readonly wrapper: string;
+}
+
 /** How an open stream ended (see `StreamEndEvent`). */
 export type StreamOutcome = 'completed' | 'interrupted' | 'abandoned' | 'aborted';
 

@@ -82,6 +82,12 @@ export class EventLogs {
             this.line(e.key).warn({ ...this.call(e), chunks: e.chunks, reason: e.reason, ...this.remaining(e.key) }, 'llm stream interrupted');
           }
         }),
+        events.onSdkRetried((e) =>
+          this.line(e.key).warn(
+            { ...this.call(e), wrapper: e.wrapper },
+            "the client retried this call itself before giving up: set its own retries to 0 (the AI SDK's maxRetries: 0) so every 429 and server wait reaches the runtime",
+          ),
+        ),
         events.onBogusUsage((e) =>
           this.line(e.key).warn(
             { reported: e.reported, bounded: e.bounded, limit: e.limit },

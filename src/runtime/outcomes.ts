@@ -178,6 +178,9 @@ export class Outcomes {
     const events = this.events;
     const rateLimited = classification.status === 429;
     if (rateLimited && events.rateLimited.listening) events.rateLimited.emit(failureInfo(call, failure));
+    if (classification.sdkRetried === true && events.sdkRetried.listening) {
+      events.sdkRetried.emit({ ...callInfo(call), wrapper: error instanceof Error ? error.name : typeof error });
+    }
     if (limits === undefined) return failure;
     if (headers !== undefined) this.observe(limits, headers);
     if (rateLimited) {
