@@ -30,6 +30,7 @@ describe('metrics', () => {
     hub.waited.emit({ key: 'k', model: undefined, attempt: 1, estimatedTokens: undefined, waitMs: 1500 });
     capacity.observed('k', snapshot(25, 4000));
     hub.breaker.emit({ key: 'k', state: 'open' });
+    hub.streamEnd.emit({ key: 'k', model: undefined, attempt: 1, estimatedTokens: 100, outcome: 'completed', chunks: 3, actualTokens: 20, reason: undefined });
     const text = await registry.metrics();
     const s = samples(text);
     expect(s.get('llm_calls_total{key="k",outcome="success"}')).toBe(1);
@@ -43,7 +44,7 @@ describe('metrics', () => {
     expect(s.get('llm_limiter_wait_seconds_bucket{le="1",key="k"}')).toBe(0);
     expect(s.get('llm_limiter_wait_seconds_bucket{le="2.5",key="k"}')).toBe(1);
     expect(s.get('llm_tokens_total{key="k",kind="estimated"}')).toBe(100);
-    expect(s.get('llm_tokens_total{key="k",kind="actual"}')).toBe(80);
+    expect(s.get('llm_tokens_total{key="k",kind="actual"}')).toBe(80 + 20); // a call's usage, and a stream's at its end
     expect(s.get('llm_ratelimit_remaining{key="k",resource="requests"}')).toBe(25);
     expect(s.get('llm_ratelimit_remaining{key="k",resource="tokens"}')).toBe(4000);
     expect(s.get('llm_ratelimit_remaining_ratio{key="k",resource="requests"}')).toBe(0.25);
