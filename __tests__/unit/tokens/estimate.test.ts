@@ -1,5 +1,11 @@
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ResponseCreateParamsNonStreaming } from 'openai/resources/responses/responses';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
+import { FunctionResponse, type GenerateContentParameters } from '@google/genai';
+import { jsonSchema, tool, type generateText, type streamText } from 'ai';
+import { createOpenAI } from '@ai-sdk/openai';
+import { z } from 'zod';
+import gpt4o from 'gpt-tokenizer/cjs/model/gpt-4o';
 import { estimateChatTokens, DEFAULT_COMPLETION_RESERVATION, type ChatRequestLike } from '../../../src/tokens';
 import { CORPUS, o200k } from '../../helpers/tokenizer-oracles';
 
@@ -25,11 +31,8 @@ describe('estimateChatTokens (OpenAI)', () => {
   });
 
   it('matches gpt-tokenizer’s own chat count for plain messages', () => {
-    const gpt4o = require('gpt-tokenizer/cjs/model/gpt-4o') as {
-      default: { countChatCompletionTokens: (r: { messages: typeof messages }) => number };
-    };
     expect(estimateChatTokens({ model: 'gpt-4o', messages, max_tokens: 0 })).toBe(
-      gpt4o.default.countChatCompletionTokens({ messages }),
+      gpt4o.countChatCompletionTokens?.({ messages: messages.map((m) => ({ ...m, role: m.role as 'system' | 'user' | 'assistant' })) }),
     );
   });
 
@@ -150,6 +153,167 @@ describe('estimateChatTokens (Anthropic)', () => {
       (3 + 1 + q('30 days')) +
       3 + 500;
     expect(estimateChatTokens(params)).toBe(expected);
+  });
+});
+
+describe('estimateChatTokens (Vercel AI SDK call options)', () => {
+  // the model object's modelId picks the tokenizer: gpt-4o → o200k
+  const model = createOpenAI({ apiKey: 'k' }).chat('gpt-4o');
+  type GenerateOptions = Parameters<typeof generateText>[0];
+
+  it('counts prompt and system and reserves maxOutputTokens (was a flat 4,096 whatever the content)', () => {
+    const prompt = `Summarise: ${CORPUS[1]} ${CORPUS[2]}`;
+    const options: GenerateOptions = { model, system: 'You are terse.', prompt, maxOutputTokens: 200 };
+    expect(estimateChatTokens(options)).toBe(3 + 1 + o200k('You are terse.') + (3 + 1 + o200k(prompt)) + 3 + 200);
+    const long = 'lorem ipsum dolor sit amet '.repeat(4000);
+    expect(estimateChatTokens({ model, prompt: long, maxOutputTokens: 200 })).toBe(3 + 1 + o200k(long) + 3 + 200);
+    expect(estimateChatTokens({ model, prompt: 'hi' })).toBe(3 + 1 + o200k('hi') + 3 + DEFAULT_COMPLETION_RESERVATION);
+  });
+
+  it('counts messages with text, image, file, reasoning, tool-call and tool-result parts', () => {
+    const input = { query: 'refund policy' };
+    const answer = { days: 30 };
+    const contentParts = [
+      { type: 'text' as const, text: 'see attached' },
+      { type: 'image-data' as const, data: 'AAAA', mediaType: 'image/png' },
+    ];
+    const options: Parameters<typeof streamText>[0] = {
+      model,
+      maxOutputTokens: 100,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is in this image?' },
+            { type: 'image', image: new URL('https://example.com/cat.png') },
+            { type: 'file', data: 'JVBERi0=', mediaType: 'application/pdf' },
+          ],
+        },
+        { role: 'assistant', content: [{ type: 'reasoning', text: 'Look it up.' }, { type: 'tool-call', toolCallId: 'c1', toolName: 'search', input }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c1', toolName: 'search', output: { type: 'json', value: answer } }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c2', toolName: 'search', output: { type: 'text', value: 'thirty days' } }] },
+        {
+          role: 'tool',
+          content: [{ type: 'tool-result', toolCallId: 'c3', toolName: 'search', output: { type: 'content', value: contentParts } }],
+        },
+      ],
+    };
+    const expected =
+      (3 + 1 + o200k('What is in this image?') + 1600 + 1600) +
+      (3 + 1 + o200k('Look it up.') + o200k('search') + o200k(JSON.stringify(input))) +
+      (3 + 1 + o200k('search') + o200k(JSON.stringify(answer))) +
+      (3 + 1 + o200k('search') + o200k('thirty days')) +
+      (3 + 1 + o200k('search') + o200k('see attached') + 1600) +
+      3 + 100;
+    expect(estimateChatTokens(options)).toBe(expected);
+  });
+
+  it('a system message object or a list of them; prompt given as messages', () => {
+    const system = [
+      { role: 'system' as const, content: 'Policy A' },
+      { role: 'system' as const, content: 'Policy B' },
+    ];
+    expect(estimateChatTokens({ model, system, prompt: [{ role: 'user', content: 'hello world' }], maxOutputTokens: 0 })).toBe(
+      3 + 1 + o200k('Policy A') + o200k('Policy B') + (3 + 1 + 2) + 3,
+    );
+    expect(estimateChatTokens({ model, system: system[0], prompt: 'hello world', maxOutputTokens: 0 })).toBe(3 + 1 + o200k('Policy A') + (3 + 1 + 2) + 3);
+  });
+
+  it('tools: names, descriptions and plain JSON schemas; a zod schema is not serialised', () => {
+    const schema = { type: 'object' as const, properties: { city: { type: 'string' as const } } };
+    const withJson = { weather: tool({ description: 'Get the weather', inputSchema: jsonSchema<{ city: string }>(schema) }) };
+    const withZod = { weather: tool({ description: 'Get the weather', inputSchema: z.object({ city: z.string() }) }) };
+    const base = estimateChatTokens({ model, prompt: 'hi', maxOutputTokens: 0 });
+    expect(estimateChatTokens({ model, prompt: 'hi', tools: withJson, maxOutputTokens: 0 })).toBe(
+      base + o200k('weather') + o200k('Get the weather') + o200k(JSON.stringify(withJson.weather.inputSchema)),
+    );
+    expect(JSON.stringify(withJson.weather.inputSchema)).toContain('"city"');
+    expect(estimateChatTokens({ model, prompt: 'hi', tools: withZod, maxOutputTokens: 0 })).toBe(base + o200k('weather') + o200k('Get the weather'));
+  });
+
+  it('ai 4’s maxTokens; a model id string (AI Gateway) picks the tokenizer too', () => {
+    expect(estimateChatTokens({ model: 'openai/gpt-4o', prompt: 'hello world', maxTokens: 7 })).toBe(3 + 1 + 2 + 3 + 7);
+  });
+});
+
+describe('estimateChatTokens (Gemini generateContent parameters)', () => {
+  // gemini-* is unknown to the BPE table: every text costs ceil(chars / 4).
+  const q = (s: string): number => Math.ceil(s.length / 4);
+
+  it('a 400,000-character prompt is ~100,000 tokens, not 4,096; config.maxOutputTokens is reserved', () => {
+    const contents = 'a'.repeat(400_000);
+    const params: GenerateContentParameters = { model: 'gemini-2.5-flash', contents, config: { maxOutputTokens: 1000 } };
+    expect(estimateChatTokens(params)).toBe(3 + 1 + 100_000 + 3 + 1000);
+    expect(estimateChatTokens({ model: 'gemini-2.5-flash', contents })).toBe(3 + 1 + 100_000 + 3 + DEFAULT_COMPLETION_RESERVATION);
+  });
+
+  it('Content[] with text, function call / response, code and inline data parts; systemInstruction; candidateCount', () => {
+    const args = { city: 'Paris' };
+    const response = { weather: 'sunny' };
+    const params: GenerateContentParameters = {
+      model: 'gemini-2.5-flash',
+      contents: [
+        { role: 'user', parts: [{ text: 'Weather in Paris?' }, { inlineData: { mimeType: 'image/png', data: 'AAAA' } }] },
+        { role: 'model', parts: [{ functionCall: { name: 'weather', args } }] },
+        { role: 'user', parts: [{ functionResponse: Object.assign(new FunctionResponse(), { name: 'weather', response }) }] },
+        { role: 'model', parts: [{ executableCode: { code: 'print(1)' } }, { codeExecutionResult: { output: '1' } }] },
+      ],
+      config: { systemInstruction: 'Be brief.', maxOutputTokens: 50, candidateCount: 2 },
+    };
+    const expected =
+      (3 + 1 + q('Be brief.')) +
+      (3 + 1 + q('Weather in Paris?') + 1600) +
+      (3 + 1 + q('weather') + q(JSON.stringify(args))) +
+      (3 + 1 + q('weather') + q(JSON.stringify(response))) +
+      (3 + 1 + q('print(1)') + q('1')) +
+      3 + 50 * 2;
+    expect(estimateChatTokens(params)).toBe(expected);
+  });
+
+  it('a list of strings or parts is one user message; a systemInstruction Content is counted', () => {
+    expect(estimateChatTokens({ model: 'gemini-2.5-flash', contents: ['part one', { text: 'part two' }], config: { maxOutputTokens: 0 } })).toBe(
+      3 + 1 + q('part one') + q('part two') + 3,
+    );
+    expect(estimateChatTokens({ model: 'gemini-2.5-flash', contents: { text: 'hello' }, config: { maxOutputTokens: 0, systemInstruction: { parts: [{ text: 'Be brief.' }] } } })).toBe(
+      3 + 1 + q('Be brief.') + (3 + 1 + q('hello')) + 3,
+    );
+  });
+});
+
+describe('estimateChatTokens (openai Responses API)', () => {
+  it('instructions, a string input, max_output_tokens', () => {
+    const params: ResponseCreateParamsNonStreaming = { model: 'gpt-4o', instructions: 'Be brief.', input: 'hello world', max_output_tokens: 50 };
+    expect(estimateChatTokens(params)).toBe(3 + 1 + o200k('Be brief.') + (3 + 1 + 2) + 3 + 50);
+  });
+
+  it('input items: messages with parts, function calls and outputs, reasoning summaries, references', () => {
+    const params: ResponseCreateParamsNonStreaming = {
+      model: 'gpt-4o',
+      max_output_tokens: 10,
+      input: [
+        { role: 'user', content: [{ type: 'input_text', text: 'hello world' }, { type: 'input_image', image_url: 'https://x/y.png', detail: 'low' }] },
+        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'Look it up.' }] },
+        { type: 'function_call', call_id: 'call_1', name: 'weather', arguments: '{"city":"Paris"}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'sunny' },
+        { type: 'item_reference', id: 'msg_0' },
+      ],
+    };
+    const expected = (3 + 1 + 2 + 85) + o200k('Look it up.') + o200k('weather') + o200k('{"city":"Paris"}') + o200k('sunny') + 0 + 3 + 10;
+    expect(estimateChatTokens(params)).toBe(expected);
+  });
+
+  it('an embeddings input of strings is counted as text, without chat framing', () => {
+    expect(estimateChatTokens({ model: 'gpt-4o', input: ['hello world', CORPUS[1]] }, { defaultMaxTokens: 0 })).toBe(2 + o200k(CORPUS[1]));
+  });
+
+  it('a stored prompt reference is not counted (its text lives on the server)', () => {
+    const params: ResponseCreateParamsNonStreaming = { model: 'gpt-4o', prompt: { id: 'pmpt_1', variables: { city: 'Paris' } }, input: 'hello world', max_output_tokens: 0 };
+    expect(estimateChatTokens(params)).toBe(3 + 1 + 2 + 3);
+  });
+
+  it('other items are counted as their JSON', () => {
+    const item = { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'weather' } };
+    expect(estimateChatTokens({ model: 'gpt-4o', input: [item as never], max_output_tokens: 0 })).toBe(o200k(JSON.stringify(item)) + 3);
   });
 });
 
