@@ -73,9 +73,9 @@ export interface EmulatorOptions {
    */
   sliceMs?: number;
   /**
-   * Latency of admitted requests (200s and injected faults) before the response: fixed ms or a
-   * `[min, max]` uniform range; default `[20, 40]`. 0 responds synchronously. 400/404/429 and
-   * outage 503s are answered at once.
+   * Latency of admitted requests (200s and injected faults) before the response — for a stream, before its
+   * headers (then `streaming` paces the events): fixed ms or a `[min, max]` uniform range; default `[20, 40]`.
+   * 0 responds synchronously. 400/404/429 and outage 503s are answered at once.
    */
   latencyMs?: number | readonly [number, number];
   /**

@@ -42,6 +42,30 @@ describe('Anthropic Messages', () => {
     expect(emulator.counters().perEndpoint.messages).toMatchObject({ requests: 1, succeeded: 1 });
   });
 
+  it('charges input + max_tokens up front and corrects to the output at the end, unless refundUnused is false', async () => {
+    // 22 + 200 charged out of 1,200 a minute; random 0 generates 1 token. The refill adds 0.02 token/ms.
+    const remaining = async (refundUnused: boolean): Promise<[number, number]> => {
+      const emulator = await start({ tokensPerMinute: 1200, sliceMs: 0, random: () => 0, refundUnused });
+      const anthropic = client(emulator);
+      const request = { ...params, max_tokens: 200 };
+      const streamed = await anthropic.messages.create({ ...request, stream: true }).withResponse();
+      const atOpen = Number(streamed.response.headers.get('anthropic-ratelimit-tokens-remaining'));
+      let events = 0;
+      for await (const event of streamed.data) if (event.type.length > 0) events++;
+      expect(events).toBe(6); // the SDK drops the ping
+      const { response } = await anthropic.messages.create(request).withResponse();
+      return [atOpen, Number(response.headers.get('anthropic-ratelimit-tokens-remaining'))];
+    };
+    const [openRefunding, afterRefunding] = await remaining(true);
+    // The stream's headers leave before its end: the whole charge is still held.
+    expect(openRefunding).toBeGreaterThanOrEqual(1200 - 222);
+    expect(openRefunding).toBeLessThan(1200 - 200);
+    expect(afterRefunding).toBeGreaterThanOrEqual(1200 - 2 * 23);
+    const [, afterKeeping] = await remaining(false);
+    expect(afterKeeping).toBeGreaterThanOrEqual(1200 - 2 * 222);
+    expect(afterKeeping).toBeLessThanOrEqual(1200 - 2 * 222 + 100);
+  });
+
   it('streams the Messages events in order: message_start with input usage … message_delta with output usage, message_stop', async () => {
     const emulator = await start({ random: longest });
     const { response, frames } = await postFrames(`${emulator.origin}/v1/messages`, { ...params, stream: true });

@@ -109,12 +109,25 @@ describe('chat completions streams', () => {
       { at: expect.any(Number), tokens: 511 },
     ]);
 
-    const keeping = await start({ tokensPerMinute: 6000, sliceMs: 0, random: () => 0, refundUnused: false });
+    // Kept whole: 2 x 511 out of 1,200; the refill (0.02 token/ms) adds at most 200 in 10 s.
+    const keeping = await start({ tokensPerMinute: 1200, sliceMs: 0, random: () => 0, refundUnused: false });
     const keep = client(keeping);
     await drain(await keep.chat.completions.create({ model: 'gpt-4o-mini', messages, max_completion_tokens: 500, stream: true }));
     const kept = await keep.chat.completions.create({ model: 'gpt-4o-mini', messages, max_completion_tokens: 500 }).withResponse();
-    const elapsedSlack = 200; // generous: refill of 0.1 token/ms over any plausible test duration
-    expect(Number(kept.response.headers.get('x-ratelimit-remaining-tokens'))).toBeLessThanOrEqual(6000 - 2 * 511 + elapsedSlack);
+    expect(Number(kept.response.headers.get('x-ratelimit-remaining-tokens'))).toBeLessThanOrEqual(1200 - 2 * 511 + 200);
+  });
+
+  it('a cut stream keeps only the tokens it delivered (refundUnused)', async () => {
+    const emulator = await start({ tokensPerMinute: 1200, sliceMs: 0, random: longest, streaming: { dropAfterChunks: 2 } });
+    const openai = client(emulator);
+    const cut = openai.chat.completions.create({ model: 'gpt-4o-mini', messages, max_completion_tokens: 500, stream: true });
+    await expect(cut.then((stream) => drain(stream))).rejects.toThrow(/terminated/);
+    await waitFor(() => emulator.counters().dropped === 1);
+    const after = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, max_completion_tokens: 500 }).withResponse();
+    // 11 + 2 kept by the cut stream, 11 + 500 by the answer; the refill (0.02 token/ms) adds at most 200 in 10 s.
+    const remaining = Number(after.response.headers.get('x-ratelimit-remaining-tokens'));
+    expect(remaining).toBeGreaterThanOrEqual(1200 - 13 - 511);
+    expect(remaining).toBeLessThanOrEqual(1200 - 13 - 511 + 200);
   });
 
   it('paces a slow stream: a delay before the first chunk, and between chunks', async () => {

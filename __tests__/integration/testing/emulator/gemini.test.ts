@@ -40,6 +40,23 @@ describe('Gemini', () => {
     expect(emulator.counters().perEndpoint.generateContent).toMatchObject({ requests: 1, succeeded: 1, streams: 0 });
   });
 
+  it('charges prompt + maxOutputTokens up front; with refundUnused the unused part comes back (Gemini has no headers: a 429 tells)', async () => {
+    // 22 + 60 = 82 charged out of 150 a minute; random 0 generates 1 token, so 59 can come back.
+    const second = async (refundUnused: boolean): Promise<unknown> => {
+      const emulator = await start({ tokensPerMinute: 150, sliceMs: 0, random: () => 0, refundUnused });
+      const genai = client(emulator);
+      const request = { ...params(), config: { systemInstruction: 'be brief', maxOutputTokens: 60 } };
+      await genai.models.generateContent(request);
+      expect(emulator.admissions()).toEqual([{ at: expect.any(Number), tokens: 82 }]);
+      return genai.models.generateContent(request).then(
+        (r) => r.usageMetadata?.candidatesTokenCount,
+        (e: unknown) => (e as ApiError).status,
+      );
+    };
+    expect(await second(true)).toBe(1);
+    expect(await second(false)).toBe(429);
+  });
+
   it('streams server-sent GenerateContentResponses; generateContentStream yields the text and the usage ends whole', async () => {
     const emulator = await start({ random: longest });
     const { response, frames, text } = await postFrames(

@@ -42,6 +42,18 @@ describe('OpenAI Responses', () => {
     expect(emulator.counters().perEndpoint.responses).toMatchObject({ requests: 2, succeeded: 2, streams: 0 });
   });
 
+  it('charges input + max_output_tokens up front and gives back the unused part unless refundUnused is false', async () => {
+    // random 0: one output token of 6; 22 + 6 charged.
+    const remaining = async (refundUnused: boolean): Promise<number> => {
+      const emulator = await start({ tokensPerMinute: 6000, sliceMs: 0, random: () => 0, refundUnused });
+      const { response } = await client(emulator).responses.create(params).withResponse();
+      expect(emulator.admissions()).toEqual([{ at: expect.any(Number), tokens: 28 }]);
+      return Number(response.headers.get('x-ratelimit-remaining-tokens'));
+    };
+    expect(await remaining(true)).toBe(6000 - 23);
+    expect(await remaining(false)).toBe(6000 - 28);
+  });
+
   it('streams the Responses events in order, each with its sequence number, response.completed carrying usage', async () => {
     const emulator = await start({ random: longest });
     const { response, frames } = await postFrames(`${emulator.url}/responses`, { ...params, stream: true });
