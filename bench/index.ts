@@ -2,12 +2,13 @@
  * `npm run bench`: the benchmark, side by side in one run. Prints tables and writes every figure to
  * bench/results/latest.json (and the tables as Markdown to bench/results/latest.md).
  *
- *   node -r ./scripts/register.js bench/index.ts [--only goodput|overhead|scale|redis-lua|faults] [--quick] [--no-fleet]
+ *   node -r ./scripts/register.js bench/index.ts [--only goodput|overhead|overhead-built|scale|redis-lua|faults] [--quick] [--no-fleet]
  *
  * Parts: goodput (one process, five contenders, through the real openai SDK against the emulator; then four
  * processes sharing one quota through Redis when available), overhead (per-call cost of the decorated stack
  * vs cockatiel, rate-limiter-flexible and p-retry, in a fresh process, plus a CPU profile of our hot path),
- * scale (100k waiters on one key, 10k keys; in a fresh process with --expose-gc), redis-lua (Redis server CPU per
+ * overhead-built (the same cost measured on the built package from plain JavaScript, as an app loads it), scale
+ * (100k waiters on one key, 10k keys; in a fresh process with --expose-gc), redis-lua (Redis server CPU per
  * call of the acquire script, inlined vs on the prelude's helpers). See bench/README.md.
  */
 
@@ -20,7 +21,8 @@ import { FLEET_COLUMNS, fleetRows, fleetTable, runFleet, type FleetOutcome } fro
 import { GOODPUT_COLUMNS, goodputRows, goodputTable, runGoodput } from './goodput';
 import { FAULT_BATCH_COLUMNS, OUTAGE_COLUMNS, faultBatchRows, faultsSizes, faultsTables, outageRows, runFaults, type FaultsResult } from './faults';
 import { describeMachine, machineInfo } from './machine';
-import { OVERHEAD_COLUMNS, overheadRows, overheadTable, overheadSizes, type OverheadResult } from './overhead';
+import { OVERHEAD_COLUMNS, overheadRows, overheadSummary, overheadTable, overheadSizes, type OverheadResult } from './overhead';
+import { overheadBuiltTable, runOverheadBuilt, type BuiltResult } from './overhead-built';
 import { PROFILE_COLUMNS, profileRows, profileTables, runProfile, type ProfileResult } from './profile';
 import { REDIS_LUA_COLUMNS, redisLuaRows, redisLuaSizes, redisLuaTable, runRedisLua, type RedisLuaOutcome } from './redis-lua';
 import { KEY_COLUMNS, QUEUE_COLUMNS, keyRows, queueRows, scaleSizes, scaleTables, type ScaleResult } from './scale';
@@ -44,6 +46,7 @@ interface Report {
     fleet: FleetOutcome | { ran: false; skipped: string };
   };
   overhead?: OverheadResult;
+  overheadBuilt?: BuiltResult;
   profile?: ProfileResult | { error: string };
   scale?: ScaleResult;
   faults?: FaultsResult;
@@ -88,16 +91,8 @@ async function overheadPart(args: BenchArgs, report: Report): Promise<void> {
     `${sizes.sequential.toLocaleString('en-US')} sequential awaits and ${sizes.concurrentCalls.toLocaleString('en-US')} calls ` +
       `${sizes.concurrency} in flight per contender, ${sizes.rounds} interleaved rounds (median), in a fresh process`,
   );
-  const result = await runInChild<OverheadResult>('overhead.ts', args.quick ? ['--quick'] : [], [], 600_000);
-  console.log(`\n${overheadTable(result)}`);
-  const t = result.target;
-  console.log(
-    `\nTarget (our full stack ≤ rate-limiter-flexible's consume): sequential ${t.sequentialRatio.toFixed(2)}, ` +
-      `concurrent ${t.concurrentRatio.toFixed(2)} → ${t.met ? 'met' : 'NOT met'}. ` +
-      `Measured side by side in phase 2: ${t.samePhase.sequentialRatio.toFixed(2)} / ${t.samePhase.concurrentRatio.toFixed(2)}. ` +
-      `With asyncContext: true (AsyncLocalStorage active for both): ${t.asyncContext.sequentialRatio.toFixed(2)} / ${t.asyncContext.concurrentRatio.toFixed(2)}; ` +
-      `AsyncLocalStorage then adds ${t.asyncLocalStorageTaxNs.sequential.toFixed(0)} ns to every other awaited call in the process.`,
-  );
+  const result = await runInChild<OverheadResult>('overhead.ts', args.quick ? ['--quick'] : [], ['--expose-gc'], 600_000);
+  console.log(`\n${overheadTable(result)}\n\n${overheadSummary(result)}`);
   report.overhead = result;
   heading('2b. CPU profile of our hot path (V8 sampling profiler, 100 µs)');
   try {
@@ -109,6 +104,13 @@ async function overheadPart(args: BenchArgs, report: Report): Promise<void> {
     console.log(`profile failed: ${String(error)}`);
     report.profile = { error: String(error) };
   }
+}
+
+async function overheadBuiltPart(args: BenchArgs, report: Report): Promise<void> {
+  heading('2c. Per-call overhead as an app sees it (built package, plain JavaScript, no TypeScript hook)');
+  const result = await runOverheadBuilt({ quick: args.quick });
+  console.log(overheadBuiltTable(result));
+  report.overheadBuilt = result;
 }
 
 async function scalePart(args: BenchArgs, report: Report): Promise<void> {
@@ -190,6 +192,7 @@ async function main(): Promise<void> {
   console.log(`machine: ${describeMachine(report.machine)}`);
   if (args.parts.includes('goodput')) await goodputPart(args, report);
   if (args.parts.includes('overhead')) await overheadPart(args, report);
+  if (args.parts.includes('overhead-built')) await overheadBuiltPart(args, report);
   if (args.parts.includes('scale')) await scalePart(args, report);
   if (args.parts.includes('redis-lua')) await redisLuaPart(args, report);
   if (args.parts.includes('faults')) await faultsPart(args, report);

@@ -97,7 +97,7 @@ export async function runProfile(iterations: number): Promise<ProfileResult> {
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`the profiled process exited with ${code}`);
+  if (code !== 0) throw new Error(`the profiled process exited with ${String(code)}`);
   if (!existsSync(file)) throw new Error(`no profile written to ${file}`);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   return { iterations, profileFile: relative(ROOT, file), ...summariseProfile(profile) };
