@@ -19,7 +19,7 @@ const NONE: readonly never[] = [];
 export class Emitter<T> {
   /** True when at least one listener is subscribed: check it before building an event. */
   listening = false;
-  private listeners: readonly Listener<T>[] = NONE;
+  private listeners: ReadonlyArray<Listener<T>> = NONE;
 
   /**
    * @param name - the event's name, for error reports.
@@ -52,10 +52,10 @@ export class Emitter<T> {
 
   /** Calls every listener with `event`, in subscription order; a failing listener does not stop the others. */
   emit(event: T): void {
-    const listeners = this.listeners;
-    for (let i = 0; i < listeners.length; i++) {
+    for (const listener of this.listeners) {
       try {
-        const result: unknown = listeners[i]!(event);
+        // a listener typed to return nothing may still return a promise: its rejection is reported too
+        const result = (listener as (event: T) => unknown)(event);
         if (isThenable(result)) result.then(undefined, (error: unknown) => this.failed(this.name, error));
       } catch (error) {
         this.failed(this.name, error);

@@ -23,7 +23,7 @@ export const REDACT_PATHS: readonly string[] = SECRET_FIELDS.flatMap((field) => 
 });
 
 function userPaths(logger: Logger): { paths: string[]; censor?: redactOptions['censor']; remove?: boolean } {
-  const redact = (logger as unknown as { redact?: string[] | redactOptions }).redact;
+  const redact = (logger as unknown as { redact?: string[] | redactOptions | null }).redact;
   if (Array.isArray(redact)) return { paths: redact };
   if (redact !== null && typeof redact === 'object' && Array.isArray(redact.paths)) {
     return { paths: redact.paths, censor: redact.censor, remove: redact.remove };

@@ -17,13 +17,13 @@ import { errorName } from './error-name';
  * @param callback - the user's callback.
  * @param logger - where its failures are logged.
  */
-export function subscribeCallback(events: ResilienceEvents, callback: (event: LowCapacityEvent) => void, logger: Logger): Disposable {
+export function subscribeCallback(events: ResilienceEvents, callback: (event: LowCapacityEvent) => unknown, logger: Logger): Disposable {
   const failed = (event: LowCapacityEvent, error: unknown): void => {
     logger.child({ key: event.key }).error({ resource: event.resource, error: errorName(error) }, 'onLowCapacity callback failed');
   };
   return events.onLowCapacity((event) => {
     try {
-      const result: unknown = callback(event);
+      const result = callback(event);
       if (isThenable(result)) result.then(undefined, (error: unknown) => failed(event, error));
     } catch (error) {
       failed(event, error);

@@ -15,8 +15,12 @@ import type { ResilienceMetrics } from './metrics';
  */
 export function subscribeMetrics(events: ResilienceEvents, metrics: ResilienceMetrics): Disposable {
   const subscriptions: Disposable[] = [
-    events.onCallStart((e) => void metrics.series(e.key).inflight++),
-    events.onCallEnd((e) => void metrics.series(e.key).inflight--),
+    events.onCallStart((e) => {
+      metrics.series(e.key).inflight++;
+    }),
+    events.onCallEnd((e) => {
+      metrics.series(e.key).inflight--;
+    }),
     events.onSucceeded((e) => {
       const series = metrics.series(e.key);
       series.success++;
@@ -26,9 +30,15 @@ export function subscribeMetrics(events: ResilienceEvents, metrics: ResilienceMe
     events.onStreamEnd((e) => {
       if (e.actualTokens !== undefined) metrics.series(e.key).actualTokens += e.actualTokens;
     }),
-    events.onFailed((e) => void metrics.series(e.key).failure++),
-    events.onRejected((e) => void metrics.series(e.key).rejected++),
-    events.onRateLimited((e) => void metrics.series(e.key).rateLimited++),
+    events.onFailed((e) => {
+      metrics.series(e.key).failure++;
+    }),
+    events.onRejected((e) => {
+      metrics.series(e.key).rejected++;
+    }),
+    events.onRateLimited((e) => {
+      metrics.series(e.key).rateLimited++;
+    }),
     events.onRetry((e) => {
       const retries = metrics.series(e.key).retries;
       retries.set(e.reason, (retries.get(e.reason) ?? 0) + 1);

@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 
+import type * as promClient from 'prom-client';
 import type { Counter, Gauge, Histogram, Metric, Registry } from 'prom-client';
 import { PolicyConfigError } from '../errors';
 import { DEFAULT_METRICS_PREFIX, MAX_METRIC_KEYS, OVERFLOW_KEY, WAIT_BUCKETS_SECONDS, type MetricsRegistry } from './metrics-options';
@@ -50,7 +51,7 @@ export class KeySeries {
   constructor(readonly label: string) {}
 }
 
-type PromClient = typeof import('prom-client');
+type PromClient = typeof promClient;
 
 /** Marks metrics this library registered, with the shared state that feeds them. */
 const OWNER = Symbol.for('llm-resilience.metrics');
@@ -67,7 +68,7 @@ interface Owned {
 export class ResilienceMetrics {
   private readonly keys = new Map<string, KeySeries>();
   private overflow: KeySeries | undefined = undefined;
-  private readonly metrics: Metric<string>[];
+  private readonly metrics: Metric[];
   private readonly waitHistogram: Histogram<'key'>;
 
   private constructor(
@@ -75,8 +76,9 @@ export class ResilienceMetrics {
     readonly prefix: string,
   ) {
     // Loaded here only: users who do not configure metrics never load prom-client.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional peer, loaded only when metrics are configured
     const prom = require('prom-client') as PromClient;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the metric as `this`
     const state = this;
     const registers = [] as Registry[]; // registered below, after the conflict check
     const name = (series: string): string => prefix + series;
@@ -181,7 +183,7 @@ export class ResilienceMetrics {
       },
     });
     // Same order as SERIES: `for` pairs them by index.
-    this.metrics = [calls, retries, rateLimited, this.waitHistogram, tokens, remaining, ratio, inflight, breaker] as Metric<string>[];
+    this.metrics = [calls, retries, rateLimited, this.waitHistogram, tokens, remaining, ratio, inflight, breaker] as Metric[];
     for (const metric of this.metrics) (metric as Owned)[OWNER] = this;
   }
 
@@ -192,11 +194,11 @@ export class ResilienceMetrics {
    */
   static for(registry: MetricsRegistry, prefix: string = DEFAULT_METRICS_PREFIX): ResilienceMetrics {
     const names = Object.values(SERIES).map((series) => prefix + series);
-    const existing = names.map((name) => registry.getSingleMetric(name) as (Metric<string> & Owned) | undefined);
+    const existing = names.map((name) => registry.getSingleMetric(name) as (Metric & Owned) | undefined);
     let owner: ResilienceMetrics | undefined;
     for (const metric of existing) {
       const found = metric?.[OWNER];
-      if (found !== undefined && found.prefix === prefix) {
+      if (found?.prefix === prefix) {
         owner = found;
         break;
       }
@@ -213,7 +215,7 @@ export class ResilienceMetrics {
       }
     });
     existing.forEach((metric, i) => {
-      if (metric === undefined) (registry as unknown as Registry).registerMetric(owner.metrics[i]!);
+      if (metric === undefined) (registry as unknown as Registry).registerMetric(owner.metrics[i]);
     });
     return owner;
   }

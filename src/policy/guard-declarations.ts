@@ -48,7 +48,10 @@ function fixedKey(meta: PolicyMetadata, where: string): string | undefined {
  */
 export function declareGuards(target: object, propertyKey: string | symbol, where: string, meta: PolicyMetadata): void {
   let methods = registeredKey.get(target);
-  if (methods === undefined) registeredKey.set(target, (methods = new Map()));
+  if (methods === undefined) {
+    methods = new Map<string | symbol, string>();
+    registeredKey.set(target, methods);
+  }
   const previous = methods.get(propertyKey);
   if (previous !== undefined) forget(previous, target, propertyKey);
   methods.delete(propertyKey);
@@ -60,8 +63,9 @@ export function declareGuards(target: object, propertyKey: string | symbol, wher
     const value = retry[field];
     if (value === undefined) continue;
     const existing = declarations.get(key)?.get(field);
-    const same = existing !== undefined && existing.owner === target && existing.propertyKey === propertyKey;
-    if (existing !== undefined && !same && !sameOptions(existing.value, value)) {
+    if (existing === undefined) continue;
+    const same = existing.owner === target && existing.propertyKey === propertyKey;
+    if (!same && !sameOptions(existing.value, value)) {
       throw conflict(where, field, value, key, existing);
     }
   }
@@ -69,7 +73,10 @@ export function declareGuards(target: object, propertyKey: string | symbol, wher
   for (const field of FIELDS) {
     const value = retry[field];
     if (value === undefined) continue;
-    if (byField === undefined) declarations.set(key, (byField = new Map()));
+    if (byField === undefined) {
+      byField = new Map<GuardField, GuardDeclaration>();
+      declarations.set(key, byField);
+    }
     if (!byField.has(field)) byField.set(field, { where, value, owner: target, propertyKey });
   }
   methods.set(propertyKey, key);

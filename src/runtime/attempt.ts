@@ -15,9 +15,11 @@ import { runInContext } from './context';
  * What an attempt threw before its method returned: nothing was sent, so its take of the limits goes back.
  * (A marker around the error, internal to the runtime.)
  */
-export class NotSent {
+export class NotSent extends Error {
   /** @param error - what the method threw. */
-  constructor(readonly error: unknown) {}
+  constructor(readonly error: unknown) {
+    super('the method threw before sending anything');
+  }
 }
 
 /**
@@ -79,6 +81,7 @@ function race(
         unsubscribe = undefined;
         cleanup();
         context?.abort(signal.reason);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the caller's abort reason, whatever it is
         reject(signal.reason);
       });
     }
@@ -89,6 +92,7 @@ function race(
       },
       (error: unknown) => {
         cleanup();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the method's own rejection, passed on as it is
         reject(error);
       },
     );

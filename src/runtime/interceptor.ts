@@ -101,6 +101,7 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
     try {
       call = this.begin(plan, thisArg, args);
     } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the caller's abort reason or a PolicyConfigError, passed on as it is
       return Promise.reject(error);
     }
     if (this.events.callStart.listening) this.events.callStart.emit({ key: call.key });
@@ -156,7 +157,7 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
       }
     } finally {
       // a probe that never reached the provider (refused by the limiter, aborted) frees the half-open slot
-      if (probe) call.guard!.breaker?.release();
+      if (probe) call.guard?.breaker?.release();
       callSettled();
       if (this.events.callEnd.listening) this.events.callEnd.emit({ key: call.key });
     }
@@ -185,7 +186,7 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
     );
     // the SDK's request (given currentCall().signal) stops with the stream
     const context = call.context;
-    if (context !== undefined) session.onAbort((reason) => context.abort(reason));
+    if (context !== undefined) session.onAbort((reason) => { context.abort(reason); });
     return adapter.open(value, session).then(undefined, (error: unknown) => {
       session.close();
       throw error;
@@ -262,15 +263,16 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
    * with `RetryExhaustedError` reason `deadline`, never with an error naming a bound the user did not set.
    */
   private deadlineRefusal(call: Call, error: unknown): RetryExhaustedError | undefined {
-    if (!(error instanceof RateLimitExceededError) || error.bound !== 'maxWaitMs' || call.deadline === Infinity) return undefined;
+    const deadlineMs = call.plan.retry?.deadlineMs;
+    if (!(error instanceof RateLimitExceededError) || error.bound !== 'maxWaitMs' || deadlineMs === undefined || call.limits === undefined) return undefined;
     const left = call.deadline - call.now;
-    if (!(left < call.limits!.plan.bounds.maxWaitMs)) return undefined;
+    if (!(left < call.limits.plan.bounds.maxWaitMs)) return undefined;
     const attempts = call.attempt - 1;
     return new RetryExhaustedError(
       attempts,
       'deadline',
       attempts > 0 ? call.lastError : undefined,
-      `capacity for "${error.key}" frees in ${Math.ceil(error.retryAfterMs)} ms, after the call's deadline (${Math.max(0, Math.round(left))} ms left of deadlineMs ${call.plan.retry!.deadlineMs!})`,
+      `capacity for "${error.key}" frees in ${Math.ceil(error.retryAfterMs)} ms, after the call's deadline (${Math.max(0, Math.round(left))} ms left of deadlineMs ${deadlineMs})`,
     );
   }
 
@@ -355,11 +357,11 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
     const specs = keyPlan.specs;
     const parts: DemandPart[] =
       specs.length === 1
-        ? [{ spec: specs[0]!, requests: 1, tokens: estimate }]
+        ? [{ spec: specs[0], requests: 1, tokens: estimate }]
         : // the rate key's request, the budget key's tokens
           [
-            { spec: specs[0]!, requests: 1, tokens: 0 },
-            { spec: specs[1]!, requests: 0, tokens: estimate },
+            { spec: specs[0], requests: 1, tokens: 0 },
+            { spec: specs[1], requests: 0, tokens: estimate },
           ];
     return new CallLimits(keyPlan, parts, estimate);
   }
@@ -369,7 +371,8 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
     const rateKey = plan.rate === undefined ? undefined : resolveKey(plan.where, plan.rate.key, args);
     const budgetKey = plan.budget === undefined ? undefined : resolveKey(plan.where, plan.budget.key, args);
     const cacheKey =
-      budgetKey === undefined || budgetKey === rateKey ? rateKey! : rateKey === undefined ? budgetKey : `${rateKey}\u0000${budgetKey}`;
+      rateKey === undefined ? budgetKey : budgetKey === undefined || budgetKey === rateKey ? rateKey : `${rateKey}\u0000${budgetKey}`;
+    if (cacheKey === undefined) throw new Error('unreachable: keys are resolved for a rate limit or a token budget');
     return plan.keyPlans.getOrCreate(cacheKey, () => buildKeyPlan(plan, this.config, rateKey, budgetKey));
   }
 
@@ -387,7 +390,7 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
       }
       throw limit !== undefined
         ? new TokenBudgetExceededError(spec.key, estimate, limit, 'larger than the per-minute limit, can never be served')
-        : new TokenBudgetExceededError(spec.key, estimate, day!, 'larger than the daily budget, can never be served');
+        : new TokenBudgetExceededError(spec.key, estimate, day ?? 0, 'larger than the daily budget, can never be served');
     }
     throw new Error('unreachable: largestServable is the smallest token limit of the specs');
   }

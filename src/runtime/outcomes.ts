@@ -106,8 +106,7 @@ export class Outcomes {
     const headers = resultHeaders(result);
     if (headers !== undefined) this.observe(limits, headers);
     const budget = call.plan.budget;
-    let reported: unknown = budget?.actual !== undefined ? budget.actual(result) : usageTokens(result);
-    if (reported === undefined || reported === null) reported = call.context?.usage;
+    const reported: unknown = (budget?.actual !== undefined ? budget.actual(result) : usageTokens(result)) ?? call.context?.usage;
     const actual = typeof reported === 'number' ? this.plausible(call.key, limits, reported) : undefined;
     if (actual !== undefined && actual !== limits.estimate) this.settle(limits, actual - limits.estimate);
     if (events.succeeded.listening) {
@@ -221,7 +220,14 @@ export class Outcomes {
     for (const part of limits.parts) {
       const changed = this.store.observe(part.spec, snapshot, now);
       if (changed === true) this.limiter.kick(queueKey);
-      else if (isThenable<boolean | void>(changed)) changed.then((learned) => learned === true && this.limiter.kick(queueKey), () => undefined);
+      else if (isThenable(changed)) {
+        changed.then(
+          (learned) => {
+            if (learned === true) this.limiter.kick(queueKey);
+          },
+          () => undefined,
+        );
+      }
     }
     this.capacity.observed(limits.plan.key, snapshot);
   }

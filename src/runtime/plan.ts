@@ -130,7 +130,8 @@ export function buildKeyPlan(
     const budgetSpec = spec(budgetKey, config.policies.get(budgetKey), undefined, budget);
     specs.push(separate ? tokensOnly(budgetSpec) : budgetSpec);
   }
-  const key = (rateKey ?? budgetKey)!;
+  const key = rateKey ?? budgetKey;
+  if (key === undefined) throw new Error('unreachable: a key plan is built for a rate limit or a token budget');
   const policy = ratePolicy ?? (budgetKey === undefined ? undefined : config.policies.get(budgetKey));
   let largestServable = Infinity;
   let largestUsage = Infinity;

@@ -68,7 +68,7 @@ export function resolveMetricsOptions(options: MetricsOptions | undefined): { re
   if (options === undefined) return undefined;
   if (!isObject(options)) throw new PolicyConfigError(WHERE, 'metrics', options, 'an object { registry, prefix? }');
   const registry = options.registry as unknown;
-  if (!isObject(registry) || typeof registry['getSingleMetric'] !== 'function' || typeof registry['registerMetric'] !== 'function') {
+  if (!isObject(registry) || typeof registry.getSingleMetric !== 'function' || typeof registry.registerMetric !== 'function') {
     throw new PolicyConfigError(WHERE, 'metrics.registry', registry, 'a prom-client Registry');
   }
   const prefix = options.prefix ?? DEFAULT_METRICS_PREFIX;
