@@ -224,12 +224,16 @@ function classify(error: unknown, unwrapped: number): Classification {
 function fromRetryError(error: object, unwrapped: number): Classification {
   const marked = (c: Classification): Classification => ({ ...c, sdkRetried: true });
   if (stringProp(error, 'reason') === 'abort') return marked(ABORTED);
-  let last = prop(error, 'lastError');
-  if (last === undefined) {
-    const errors = prop(error, 'errors');
-    if (Array.isArray(errors) && errors.length > 0) last = prop(errors, String(errors.length - 1));
+  return marked(classify(prop(error, 'lastError') ?? lastOf(prop(error, 'errors')), unwrapped + 1));
+}
+
+/** The last element of an array (a hostile Proxy reads as nothing). */
+function lastOf(list: unknown): unknown {
+  try {
+    return Array.isArray(list) && list.length > 0 ? prop(list, String(list.length - 1)) : undefined;
+  } catch {
+    return undefined;
   }
-  return marked(classify(last, unwrapped + 1));
 }
 
 /** An AI SDK error of this name: its `Symbol.for('vercel.ai.error.<name>')` marker, or its `name`. */

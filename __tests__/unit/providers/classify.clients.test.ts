@@ -126,6 +126,19 @@ describe('Vercel AI SDK', () => {
     expect(classifyError(nested)).toMatchObject({ retryable: false, reason: 'not-retryable', sdkRetried: true });
   });
 
+  it('RetryError-shaped hostile values never throw', () => {
+    const revoked = Proxy.revocable([], {});
+    revoked.revoke();
+    const throwing = new Proxy([], {
+      get() {
+        throw new Error('boom');
+      },
+    });
+    for (const errors of [revoked.proxy, throwing, 'x', null]) {
+      expect(classifyError({ name: 'AI_RetryError', errors })).toEqual({ retryable: false, reason: 'not-retryable', sdkRetried: true });
+    }
+  });
+
   describe('@ai-sdk/anthropic: an overloaded_error event in the stream', () => {
     const MESSAGE_START = {
       event: 'message_start',

@@ -55,4 +55,25 @@ describe('header parsers under fuzzing', () => {
       RUNS,
     );
   });
+
+  it('huge strings and hostile wrappers never throw', () => {
+    const huge = `{"error":${'x'.repeat(5_000_000)}`;
+    expect(classifyError({ status: 429, message: huge, responseBody: huge })).toMatchObject({ retryable: true, reason: 'rate-limited' });
+    expect(classifyError({ name: 'AI_RetryError', lastError: { message: huge, type: huge, code: huge } })).toEqual({ retryable: false, reason: 'not-retryable', sdkRetried: true });
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('boom');
+        },
+        has() {
+          throw new Error('boom');
+        },
+      },
+    );
+    expect(classifyError({ name: 'AI_RetryError', lastError: hostile })).toEqual({ retryable: false, reason: 'not-retryable', sdkRetried: true });
+    const c = classifyError({ message: 'x', cause: hostile, error: hostile });
+    expect([c.retryable, c.reason]).toEqual([false, 'not-retryable']);
+    expect(c.body).toBe(hostile); // carried as found, not read
+  });
 });

@@ -5,6 +5,7 @@ import { FunctionResponse, type GenerateContentParameters } from '@google/genai'
 import { jsonSchema, tool, type generateText, type streamText } from 'ai';
 import { createOpenAI } from '@ai-sdk/openai';
 import { z } from 'zod';
+import fc from 'fast-check';
 import gpt4o from 'gpt-tokenizer/cjs/model/gpt-4o';
 import { estimateChatTokens, DEFAULT_COMPLETION_RESERVATION, type ChatRequestLike } from '../../../src/tokens';
 import { CORPUS, o200k } from '../../helpers/tokenizer-oracles';
@@ -353,6 +354,34 @@ describe('estimateChatTokens on junk', () => {
     expect(Number.isSafeInteger(estimateChatTokens(req as unknown as ChatRequestLike))).toBe(true);
     const throwing = new Proxy({}, { get: () => { throw new Error('boom'); } });
     expect(estimateChatTokens(throwing as ChatRequestLike)).toBe(0);
+  });
+
+  it('every client field holding anything (hostile values included) yields a safe integer', () => {
+    const throwing = new Proxy({}, { get: () => { throw new Error('boom'); } });
+    const anyValue = fc.oneof(fc.anything(), fc.constant(throwing), fc.constant('x'.repeat(100_000)));
+    const request = fc.record(
+      {
+        model: fc.oneof(fc.constantFrom('gpt-4o', 'gemini-2.5-flash', 'claude-sonnet-4-6'), fc.record({ modelId: fc.anything() }), fc.anything()),
+        prompt: anyValue,
+        input: fc.oneof(fc.array(anyValue, { maxLength: 4 }), anyValue),
+        instructions: anyValue,
+        contents: fc.oneof(fc.array(fc.oneof(anyValue, fc.record({ role: fc.anything(), parts: fc.array(anyValue, { maxLength: 3 }) })), { maxLength: 4 }), anyValue),
+        config: fc.oneof(fc.record({ systemInstruction: anyValue, maxOutputTokens: fc.anything(), candidateCount: fc.anything(), tools: anyValue }, { requiredKeys: [] }), anyValue),
+        system: anyValue,
+        messages: fc.oneof(fc.array(fc.record({ role: fc.anything(), content: fc.oneof(fc.array(anyValue, { maxLength: 3 }), anyValue), parts: anyValue }, { requiredKeys: [] }), { maxLength: 3 }), anyValue),
+        tools: fc.oneof(fc.dictionary(fc.string(), anyValue, { maxKeys: 3 }), anyValue),
+        maxOutputTokens: fc.anything(),
+        max_output_tokens: fc.anything(),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(request, (req) => {
+        const n = estimateChatTokens(req as ChatRequestLike);
+        expect(Number.isSafeInteger(n) && n >= 0).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('non-object input estimates 0', () => {
