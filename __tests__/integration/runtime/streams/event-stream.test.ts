@@ -1,0 +1,206 @@
+/**
+ * The SDKs' event-emitter streams returned by decorated methods — Anthropic `messages.stream()`, openai
+ * `chat.completions.stream()` and `responses.stream()` — against the emulator over HTTP, clients' own retries off:
+ * a 429 or 529 before the response arrives is retried (the caller gets one stream, that never failed), every way
+ * of reading it (`for await`, `on('text')`, `finalMessage()`) sees the whole answer, usage is settled from its
+ * events, the caller's abort reaches it, and a drop after content is never re-sent.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import type { ChatCompletionStreamParams } from 'openai/lib/ChatCompletionStream';
+import { AdaptiveRetry, TokenBudget, currentCall, estimateChatTokens } from '../../../../index';
+import { configureRecorded, emulators, longest, recordingFetch, retryGaps, viewOf, waitFor } from '../clients-support';
+
+const start = emulators();
+// system 'be brief' 8 + 3, 'hello' 5 + 3, + 3 = 22 input tokens
+const params = { model: 'claude-emulator-1', max_tokens: 6, system: 'be brief', messages: [{ role: 'user' as const, content: 'hello' }] };
+type Params = typeof params;
+
+/** A Claude service as a user writes it: `messages.stream()` returned from the decorated method. */
+function claude(client: Anthropic, retry = {}) {
+  class Claude {
+    @AdaptiveRetry({ maxRetries: 3, baseDelayMs: 20, maxDelayMs: 10_000, ...retry })
+    @TokenBudget({ key: 'anthropic', tokensPerMinute: 400_000, estimate: (req: Params) => estimateChatTokens(req) })
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the runtime finds the caller's signal among the arguments
+    async stream(req: Params, _options?: { signal?: AbortSignal }) {
+      return client.messages.stream(req, { signal: currentCall()?.signal });
+    }
+  }
+  return new Claude();
+}
+
+describe('Anthropic messages.stream() in a decorated method', () => {
+  it('for await, on("text") and finalMessage() each see the whole answer; usage is settled', async () => {
+    const emulator = await start({ random: longest });
+    const recorded = configureRecorded();
+    const service = claude(new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0 }));
+
+    let iterated = '';
+    for await (const event of await service.stream(params)) {
+      if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') iterated += event.delta.text;
+    }
+    const listened = await service.stream(params);
+    let heard = '';
+    listened.on('text', (delta) => (heard += delta));
+    const final = await listened.finalMessage();
+    const finalText = final.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+
+    expect(iterated.split(' ')).toHaveLength(6);
+    expect(heard).toBe(iterated);
+    expect(finalText).toBe(iterated);
+    expect(final.usage).toMatchObject({ input_tokens: 22, output_tokens: 6 });
+    expect(recorded.streamEnds).toEqual([
+      expect.objectContaining({ key: 'anthropic', outcome: 'completed', actualTokens: 28 }),
+      expect.objectContaining({ key: 'anthropic', outcome: 'completed', actualTokens: 28 }),
+    ]);
+    expect(viewOf(recorded.store, 'anthropic')?.dayUsed).toBe(56);
+  });
+
+  it('a 429 before the response is retried after the server wait (retry-after); the caller gets one stream that never failed', async () => {
+    // 60 RPM in 1-second slices: the second stream is refused with retry-after: 1
+    const emulator = await start({ random: longest, requestsPerMinute: 60, sliceMs: 1000 });
+    const recorded = configureRecorded();
+    const { fetch, exchanges } = recordingFetch();
+    const service = claude(new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0, fetch }));
+    await (await service.stream(params)).finalMessage();
+    const stream = await service.stream(params);
+    const errors: unknown[] = [];
+    stream.on('error', (e) => errors.push(e));
+    const final = await stream.finalMessage();
+    expect(final.usage.output_tokens).toBe(6);
+    expect(errors).toEqual([]);
+    expect(recorded.rateLimited).toEqual([expect.objectContaining({ status: 429 })]);
+    const gaps = retryGaps(exchanges);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0].hintMs).toBeGreaterThanOrEqual(1000);
+    expect(gaps[0].gapMs).toBeGreaterThanOrEqual(gaps[0].hintMs!);
+    expect(emulator.counters()).toMatchObject({ requests: 3, rateLimited: 1, succeeded: 2 });
+  });
+
+  it('a 529 overloaded before the response is retried', async () => {
+    const emulator = await start({ random: longest, faults: { overloaded: 1 } });
+    const recorded = configureRecorded();
+    recorded.runtime.events.onRetry(() => emulator.setFaults(undefined));
+    const service = claude(new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0 }));
+    const final = await (await service.stream(params)).finalMessage();
+    expect(final.usage.output_tokens).toBe(6);
+    expect(recorded.retries).toEqual([expect.objectContaining({ status: 529 })]);
+    expect(emulator.counters()).toMatchObject({ requests: 2, serverErrors: 1, succeeded: 1 });
+  });
+
+  it.each([
+    { name: 'without attemptTimeoutMs', retry: {} },
+    { name: 'with attemptTimeoutMs', retry: { attemptTimeoutMs: 60_000 } },
+  ])("the caller's abort 150 ms into an open stream stops it within milliseconds ($name)", async ({ retry }) => {
+    const emulator = await start({ random: longest, streaming: { chunkDelayMs: 40 } });
+    const recorded = configureRecorded();
+    const service = claude(new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0 }), retry);
+    const controller = new AbortController();
+    const stream = await service.stream({ ...params, max_tokens: 100 }, { signal: controller.signal });
+    let abortedAt = 0;
+    const timer = setTimeout(() => {
+      abortedAt = performance.now();
+      controller.abort(new Error('the user left'));
+    }, 150);
+    const error = await stream.finalMessage().catch((e: unknown) => e);
+    clearTimeout(timer);
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(performance.now() - abortedAt).toBeLessThan(500); // the answer had ~3.8 s to run
+    expect(error).toBeInstanceOf(Anthropic.APIUserAbortError);
+    await waitFor(() => emulator.counters().aborted === 1);
+    expect(emulator.counters()).toMatchObject({ requests: 1, aborted: 1, succeeded: 0 });
+    expect(recorded.streamEnds).toEqual([expect.objectContaining({ outcome: 'aborted' })]);
+  });
+
+  it('a drop after content is never re-sent: the SDK reports it as it would, the estimate stays charged', async () => {
+    const emulator = await start({ random: longest, streaming: { dropAfterChunks: 2 } });
+    const recorded = configureRecorded();
+    const service = claude(new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0 }));
+    const stream = await service.stream(params);
+    let heard = '';
+    stream.on('text', (delta) => (heard += delta));
+    const error = await stream.finalMessage().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(heard.split(' ')).toHaveLength(2);
+    await waitFor(() => recorded.streamEnds.length === 1);
+    expect(recorded.streamEnds).toEqual([expect.objectContaining({ outcome: 'interrupted', actualTokens: undefined })]);
+    expect(recorded.retries).toEqual([]);
+    expect(emulator.counters()).toMatchObject({ requests: 1, dropped: 1 });
+    expect(viewOf(recorded.store, 'anthropic')?.dayUsed).toBe(estimateChatTokens(params));
+  });
+});
+
+describe('openai chat.completions.stream() and responses.stream() in a decorated method', () => {
+  const chatParams: ChatCompletionStreamParams = {
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'hello' }],
+    max_completion_tokens: 6,
+    stream_options: { include_usage: true },
+  };
+  const responseParams = { model: 'gpt-4o-mini', input: 'hello', max_output_tokens: 6 };
+
+  function service(client: OpenAI) {
+    class Chat {
+      @AdaptiveRetry({ maxRetries: 3, baseDelayMs: 20, maxDelayMs: 10_000 })
+      @TokenBudget({ key: 'openai', tokensPerMinute: 600_000, estimate: (req: { model: string }) => estimateChatTokens(req) })
+      async chat(req: ChatCompletionStreamParams) {
+        return client.chat.completions.stream(req, { signal: currentCall()?.signal });
+      }
+
+      @AdaptiveRetry({ maxRetries: 3, baseDelayMs: 20, maxDelayMs: 10_000 })
+      @TokenBudget({ key: 'openai', tokensPerMinute: 600_000, estimate: (req: { model: string }) => estimateChatTokens(req) })
+      async respond(req: typeof responseParams) {
+        return client.responses.stream(req, { signal: currentCall()?.signal });
+      }
+    }
+    return new Chat();
+  }
+
+  it('chat.completions.stream(): for await and on("content") see the whole answer; the include_usage chunk is settled', async () => {
+    const emulator = await start({ random: longest });
+    const recorded = configureRecorded();
+    const chat = service(new OpenAI({ apiKey: 'test', baseURL: emulator.url, maxRetries: 0 }));
+    let iterated = '';
+    for await (const chunk of await chat.chat(chatParams)) iterated += chunk.choices[0]?.delta.content ?? '';
+    const listened = await chat.chat(chatParams);
+    let heard = '';
+    listened.on('content', (delta) => (heard += delta));
+    const final = await listened.finalChatCompletion();
+    expect(iterated.split(' ')).toHaveLength(6);
+    expect(heard).toBe(iterated);
+    expect(final.choices[0]?.message.content).toBe(iterated);
+    expect(final.usage?.total_tokens).toBe(17);
+    expect(recorded.streamEnds.map((e) => [e.outcome, e.actualTokens])).toEqual([
+      ['completed', 17],
+      ['completed', 17],
+    ]);
+    expect(viewOf(recorded.store, 'openai')?.dayUsed).toBe(34);
+  });
+
+  it('responses.stream(): the whole text and the usage of response.completed; a 429 before it is retried after the server wait', async () => {
+    const emulator = await start({ random: longest, requestsPerMinute: 60, sliceMs: 1000 });
+    const recorded = configureRecorded();
+    const { fetch, exchanges } = recordingFetch();
+    const chat = service(new OpenAI({ apiKey: 'test', baseURL: emulator.url, maxRetries: 0, fetch }));
+    const texts: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const stream = await chat.respond(responseParams);
+      let text = '';
+      stream.on('response.output_text.delta', (event) => (text += event.delta));
+      const final = await stream.finalResponse();
+      expect(final.usage?.total_tokens).toBe(17);
+      texts.push(text);
+    }
+    for (const text of texts) expect(text.split(' ')).toHaveLength(6);
+    expect(recorded.rateLimited).toHaveLength(1);
+    const gaps = retryGaps(exchanges);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0].hintMs).toBeGreaterThan(0);
+    expect(gaps[0].gapMs).toBeGreaterThanOrEqual(gaps[0].hintMs!);
+    expect(recorded.streamEnds.map((e) => [e.outcome, e.actualTokens])).toEqual([
+      ['completed', 17],
+      ['completed', 17],
+    ]);
+    expect(emulator.counters().perEndpoint.responses).toMatchObject({ requests: 3, rateLimited: 1, succeeded: 2 });
+  });
+});
