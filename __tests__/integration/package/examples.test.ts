@@ -10,7 +10,7 @@ const root = join(__dirname, '../../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
 /** Example files whose `#region readme` is quoted in the README. */
-const EXAMPLES = ['examples/quickstart.ts', 'examples/observing-fetch.ts', 'examples/redis-fleet.ts', 'examples/emulator.ts', 'examples/logs-and-metrics.ts'];
+const EXAMPLES = ['examples/quickstart.ts', 'examples/observing-fetch.ts', 'examples/redis-fleet.ts', 'examples/emulator.ts', 'examples/logs-and-metrics.ts', 'examples/events.ts'];
 
 /** The `#region readme` part of an example file. */
 function readmeRegion(file: string): string {
@@ -39,7 +39,7 @@ describe('examples (type-checked by `npm test`; run here so none of them rots)',
     for (const block of blocks) expect(regions).toContain(block);
   });
 
-  it.each(['examples/observing-fetch.ts', 'examples/redis-fleet.ts', 'examples/emulator.ts', 'examples/logs-and-metrics.ts'])(
+  it.each(['examples/observing-fetch.ts', 'examples/redis-fleet.ts', 'examples/emulator.ts', 'examples/logs-and-metrics.ts', 'examples/events.ts'])(
     'the README snippet in %s is the example, verbatim',
     (file) => {
       expect(readme).toContain('```ts\n' + readmeRegion(file) + '```');
@@ -65,42 +65,75 @@ describe('examples (type-checked by `npm test`; run here so none of them rots)',
     expect(out.series).toEqual(expect.arrayContaining(['llm_calls_total', 'llm_rate_limited_total', 'llm_ratelimit_remaining_ratio', 'llm_inflight']));
   }, 40_000);
 
+  it('examples/events.ts feeds its own sink from the events: every call counted, the waits for capacity timed', async () => {
+    const out = (await runExample('examples/events.ts')) as { completed: number; ok: number; waits: number; retries: number };
+    expect(out.completed).toBe(30);
+    expect(out.ok).toBe(30); // one onSucceeded per call
+    expect(out.waits).toBeGreaterThan(0); // 30 calls at once on a 500 RPM key: the limiter makes them wait
+  }, 40_000);
+
   it('examples/emulator.ts runs a call against its own emulator', async () => {
     const { stdout } = await run(process.execPath, ['-r', './scripts/register.js', 'examples/emulator.ts'], { cwd: root, timeout: 30_000 });
     expect(stdout).toMatch(/succeeded: 1/);
   }, 40_000);
 
-  it('examples/quickstart.ts runs against the emulator through the real openai SDK', async () => {
+  it('examples/quickstart.ts runs its 30 calls against the emulator through the real openai SDK', async () => {
+    const before = emulator.counters().succeeded;
     const { stdout } = await run(process.execPath, ['-r', './scripts/register.js', 'examples/quickstart.ts'], {
       cwd: root,
       env: { ...process.env, OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'sk-example' },
-      timeout: 30_000,
+      timeout: 60_000,
     });
-    const out = JSON.parse(stdout.trim().split('\n').pop()!) as { completed: number; first: string };
-    expect(out.completed).toBe(5);
-    expect(out.first.length).toBeGreaterThan(0);
-    expect(emulator.counters().succeeded).toBeGreaterThanOrEqual(5);
-  }, 40_000);
+    expect(stdout).toMatch(/^30 summaries in [\d.]+ s; the first: \S/m);
+    expect(emulator.counters().succeeded - before).toBe(30);
+  }, 70_000);
+
+  it('examples/quickstart.ts without OPENAI_API_KEY starts the bundled emulator and completes', async () => {
+    const { stdout } = await run(process.execPath, ['-r', './scripts/register.js', 'examples/quickstart.ts'], {
+      cwd: root,
+      env: { ...process.env, OPENAI_BASE_URL: '', OPENAI_API_KEY: '' },
+      timeout: 60_000,
+    });
+    expect(stdout).toMatch(/^30 summaries in [\d.]+ s; the first: \S/m);
+  }, 70_000);
 
   // The demo's limits equal the emulator's quota, so its 429 count is a figure at the quota's edge that moves with
   // machine load: `npm run bench -- --only goodput` prints it (row "llm-resilience (named policy)").
-  it('npm start (the demo batch) completes every call and prints the report', async () => {
+  it('npm start (the demo batch) completes every call and reports it beside the SDK alone, and what bound it', async () => {
     const { stdout } = await run(process.execPath, ['-r', './scripts/register.js', 'bin/cli.ts', 'demo', '--calls', '60', '--rpm', '1200', '--tpm', '200000'], {
       cwd: root,
       timeout: 60_000,
     });
-    expect(stdout).toMatch(/calls completed\s+60 \/ 60/);
-    expect(stdout).toMatch(/calls failed\s+0/);
-    expect(stdout).toMatch(/429s the provider sent\s+\d+/);
+    expect(stdout).toMatch(/with llm-resilience\s+openai SDK alone \(maxRetries 2\)/);
+    expect(stdout).toMatch(/calls completed\s+60 \/ 60\s+\d+ \/ 60/);
+    expect(stdout).toMatch(/calls failed\s+0\s/);
+    expect(stdout).toMatch(/429s the provider sent\s+\d+\s+\d+/);
     expect(stdout).toMatch(/wall time\s+[\d.]+ s \(ideal [\d.]+ s, [\d.]+×\)/);
+    // 60 calls of ~100 tokens against 200,000 tokens/min and 1,200 requests/min: requests bind
+    expect(stdout).toMatch(/Requests bound this run: 60 requests at 1,200\/min need 3\.0 s/);
   }, 70_000);
 
-  it('the CLI prints usage for an unknown command and demo --help', async () => {
-    const help = await run(process.execPath, ['-r', './scripts/register.js', 'bin/cli.ts', 'demo', '--help'], { cwd: root });
+  it('demo --no-compare prints one column', async () => {
+    const { stdout } = await run(process.execPath, ['-r', './scripts/register.js', 'bin/cli.ts', 'demo', '--calls', '20', '--rpm', '1200', '--tpm', '200000', '--no-compare'], {
+      cwd: root,
+      timeout: 60_000,
+    });
+    expect(stdout).not.toContain('SDK alone');
+    expect(stdout).toMatch(/calls completed\s+20 \/ 20\n/);
+  }, 70_000);
+
+  it('the CLI prints its version, usage for an unknown command, and demo --help naming the command that was run', async () => {
+    const version = await run(process.execPath, ['-r', './scripts/register.js', 'bin/cli.ts', '--version'], { cwd: root });
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version);
+    const env = { ...process.env, npm_lifecycle_event: '' };
+    const help = await run(process.execPath, ['-r', './scripts/register.js', 'bin/cli.ts', 'demo', '--help'], { cwd: root, env });
+    expect(help.stdout).toMatch(/^Usage: llm-resilience demo \[options\]/);
     expect(help.stdout).toContain('--workers N');
-    const bad = await run(process.execPath, ['-r', './scripts/register.js', 'bin/cli.ts', 'nonsense'], { cwd: root }).catch((e: { code: number; stdout: string }) => e);
-    expect((bad as { code: number }).code).toBe(2);
-    expect((bad as { stdout: string }).stdout).toContain('llm-resilience emulator');
+    const viaNpmStart = await run(process.execPath, ['-r', './scripts/register.js', 'bin/cli.ts', 'demo', '--help'], { cwd: root, env: { ...env, npm_lifecycle_event: 'start' } });
+    expect(viaNpmStart.stdout).toMatch(/^Usage: npm start -- \[options\]/);
+    const bad = (await run(process.execPath, ['-r', './scripts/register.js', 'bin/cli.ts', 'nonsense'], { cwd: root }).catch((e: unknown) => e)) as { code: number; stdout: string };
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toContain('llm-resilience emulator');
   }, 30_000);
 });
 
