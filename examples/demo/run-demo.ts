@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import OpenAI from 'openai';
 import { container as rootContainer } from 'tsyringe';
-import { configureResilience, estimateChatTokens, observingFetch, type LimiterStore } from '../../index';
+import { configureResilience, estimateChatTokens, observingFetch, preloadTokenizer, type LimiterStore } from '../../index';
 import { startEmulator, type EmulatorHandle } from '../../src/testing';
 import type { DemoOptions } from './options';
-import { createProgress } from './progress';
+import { PROGRESS_LABELS, createProgress, type ProgressStream } from './progress';
 import { formatReport, type BatchReport } from './report';
-import { OPENAI_CLIENT, TicketSummarizer, summaryRequest } from './ticket-service';
+import { runSdkOnly } from './sdk-only';
+import { OPENAI_CLIENT, TicketSummarizer, failureName, summaryRequest } from './ticket-service';
 import { generateTickets, type Ticket } from './tickets';
 
 /** What one process's share of the batch produced. */
@@ -59,15 +60,13 @@ export async function summarizeShare(
   return { completed, failures, retries: service.retries, estimatedTokens, startedAt, endedAt: Date.now() };
 }
 
-/** A failure's line in the report: the error's `code` (an SDK's or node's), else its class name. */
-function failureName(error: unknown): string {
-  const { code } = error as { code?: unknown };
-  if (typeof code === 'string' || typeof code === 'number') return String(code);
-  return error instanceof Error ? error.constructor.name : 'Error';
-}
-
-/** Runs the batch in this process against an embedded emulator (or the live API) and prints the report. */
-export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream = process.stdout): Promise<BatchReport> {
+/**
+ * Runs the batch in this process against an embedded emulator (or the live API); then, unless told not to, the same
+ * batch through the SDK's own retries against a fresh emulator; prints the report.
+ */
+export async function runDemo(options: DemoOptions, out: ProgressStream = process.stdout): Promise<BatchReport> {
+  // the tokenizer's load (or its "not installed" warning) before the batch, not in the middle of it
+  preloadTokenizer(options.model);
   let emulator: EmulatorHandle | undefined;
   if (!options.live) {
     const third = options.faults / 3;
@@ -79,7 +78,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream = pr
     out.write(`emulator: ${emulator.url} (${options.rpm} requests/min, ${options.tpm} tokens/min per model)\n`);
   }
   const tickets = generateTickets(options.calls);
-  const progress = createProgress(tickets.length, out);
+  const progress = createProgress(tickets.length, out, options.compare ? PROGRESS_LABELS.ours : 'summarising');
   const started = performance.now();
   try {
     const share = await summarizeShare(
@@ -110,7 +109,10 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream = pr
       wallSeconds,
       quota: options.live ? undefined : { requestsPerMinute: options.rpm, tokensPerMinute: options.tpm },
     };
-    out.write(`\n${formatReport(report)}\n`);
+    await emulator?.close();
+    emulator = undefined;
+    const baseline = options.compare ? await runSdkOnly(tickets, options, out) : undefined;
+    out.write(`\n${formatReport(report, baseline && { title: `openai SDK alone (maxRetries ${options.sdkRetries})`, report: baseline })}\n`);
     return report;
   } finally {
     progress.stop();

@@ -22,6 +22,14 @@ export function summaryRequest(ticket: Ticket, model: string): ChatRequest {
 
 const modelKey = (req: ChatRequest) => `openai:${req.model}`;
 
+/** A failure's line in the report: the error's `code` (an SDK's or node's), else its status, else its class name. */
+export function failureName(error: unknown): string {
+  const { code, status } = error as { code?: unknown; status?: unknown };
+  if (typeof code === 'string' || typeof code === 'number') return String(code);
+  if (typeof status === 'number') return String(status);
+  return error instanceof Error ? error.constructor.name : 'Error';
+}
+
 /**
  * A service as a user writes it: all three decorators; the limits for `openai:<model>` come from the named
  * policies given to `configureResilience`, not from this code.

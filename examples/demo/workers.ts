@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process';
+import { preloadTokenizer } from '../../index';
 import { startEmulator } from '../../src/testing';
 import type { DemoOptions } from './options';
+import { createProgress, type ProgressStream } from './progress';
 import { formatReport, type BatchReport } from './report';
 import type { ShareResult } from './run-demo';
 import { generateTickets } from './tickets';
 
 /** Marker of the JSON line a worker prints with its share's result. */
 const RESULT_PREFIX = 'llm-resilience-worker-result ';
+/** Marker of the line a worker prints per finished call (`1` failed, `0` succeeded), for the parent's progress. */
+const PROGRESS_PREFIX = 'llm-resilience-worker-done ';
 
 /** Worker side: summarises tickets `id % workers === index` with a Redis-backed store and prints the result. */
 export async function runWorkerShare(options: DemoOptions): Promise<void> {
@@ -26,36 +30,49 @@ export async function runWorkerShare(options: DemoOptions): Promise<void> {
       rpm: options.rpm,
       tpm: options.tpm,
       store: new RedisStore({ client, prefix: 'llmr-demo', instances: options.workers }),
-    });
+    }, (failed) => process.stdout.write(`${PROGRESS_PREFIX}${failed ? 1 : 0}\n`));
     process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(share)}\n`);
   } finally {
     client.disconnect();
   }
 }
 
-function runChild(args: string[]): Promise<ShareResult> {
+/** Runs one worker process; `onDone` hears of each call it finishes, as it finishes. */
+function runChild(args: string[], onDone: (failed: boolean) => void): Promise<ShareResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'demo', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // the parent printed the process warnings (e.g. the tokenizer's) once, before the progress line
+    const env = { ...process.env, NODE_NO_WARNINGS: '1' };
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'demo', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
+    let pending = '';
+    let result: ShareResult | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith(PROGRESS_PREFIX)) onDone(line.slice(PROGRESS_PREFIX.length) === '1');
+        else if (line.startsWith(RESULT_PREFIX)) result = JSON.parse(line.slice(RESULT_PREFIX.length)) as ShareResult;
+      }
+    });
     child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = output.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-      if (line === undefined) reject(new Error(`worker exited with ${String(code)} and no result`));
-      else resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as ShareResult);
+    child.on('close', (code) => {
+      if (result === undefined) reject(new Error(`worker exited with ${String(code)} and no result`));
+      else resolve(result);
     });
   });
 }
 
 /** Parent side: one emulator, N worker processes sharing the quota through Redis; prints the joint report. */
-export async function runWorkers(options: DemoOptions, out: NodeJS.WriteStream = process.stdout): Promise<BatchReport> {
+export async function runWorkers(options: DemoOptions, out: ProgressStream = process.stdout): Promise<BatchReport> {
   const redis = options.redis;
   if (redis === undefined) throw new Error('--workers needs --redis URL (the processes share the limit through Redis)');
+  preloadTokenizer(options.model);
   const emulator = await startEmulator({ requestsPerMinute: options.rpm, tokensPerMinute: options.tpm });
-  out.write(`emulator: ${emulator.url}; ${options.workers} worker processes share one limit through ${redis}\n`);
+  out.write(`emulator: ${emulator.url}; starting ${options.workers} worker processes that share one limit through ${redis}\n`);
+  const progress = createProgress(options.calls, out);
   try {
     const common = ['--calls', String(options.calls), '--workers', String(options.workers), '--redis', redis, '--rpm', String(options.rpm), '--tpm', String(options.tpm), '--model', options.model, '--emulator-url', emulator.url];
-    const shares = await Promise.all(Array.from({ length: options.workers }, (_, i) => runChild([...common, '--worker-index', String(i)])));
+    const shares = await Promise.all(Array.from({ length: options.workers }, (_, i) => runChild([...common, '--worker-index', String(i)], (failed) => progress.tick(failed))));
+    progress.stop();
     const counters = emulator.counters();
     const failures: Record<string, number> = {};
     for (const s of shares) for (const [k, v] of Object.entries(s.failures)) failures[k] = (failures[k] ?? 0) + v;
@@ -77,6 +94,7 @@ export async function runWorkers(options: DemoOptions, out: NodeJS.WriteStream =
     out.write(`\n${formatReport(report)}\n`);
     return report;
   } finally {
+    progress.stop();
     await emulator.close();
   }
 }

@@ -2,9 +2,12 @@
  * Text token counting: the model's real BPE encoding for OpenAI model families,
  * a characters / 4 heuristic for everything else.
  *
- * Encodings come from `gpt-tokenizer` and are loaded lazily with `require` on first
- * use (the o200k_base rank table is ~2 MB of JS and takes a few hundred ms to load),
- * then cached for the life of the process.
+ * Encodings come from `gpt-tokenizer`, an optional peer dependency (it installs ~55 MB,
+ * every encoding of every OpenAI model). Each encoding is loaded with `require` on its
+ * first use, only those in use (the o200k_base rank table is ~2 MB of JS and takes a few
+ * hundred ms to load), then cached for the life of the process. Without the package,
+ * OpenAI models are counted with characters / 4 too, and one process warning
+ * (`LLM_RESILIENCE_TOKENIZER`) says so.
  */
 
 /** Name of a BPE encoding this module can load. */
@@ -30,20 +33,31 @@ const SPECIAL_AS_TEXT = { disallowedSpecial: new Set<string>() };
  */
 const MAX_RUN = 256;
 
-const cache: Partial<Record<EncodingName, BpeModule>> = {};
+/** Loaded encodings; `null` when gpt-tokenizer could not be loaded (not retried: a failed `require` is slow). */
+const cache: Partial<Record<EncodingName, BpeModule | null>> = {};
 
-function load(name: EncodingName): BpeModule {
+/** The encoding's module, or undefined when gpt-tokenizer is not installed (or fails to load). */
+function load(name: EncodingName): BpeModule | undefined {
   let mod = cache[name];
   if (mod === undefined) {
-    /* eslint-disable @typescript-eslint/no-require-imports -- lazy and synchronous on purpose: importing this module must not load the rank tables */
-    mod =
-      name === 'o200k_base'
-        ? (require('gpt-tokenizer/cjs/encoding/o200k_base') as BpeModule)
-        : (require('gpt-tokenizer/cjs/encoding/cl100k_base') as BpeModule);
-    /* eslint-enable @typescript-eslint/no-require-imports */
+    try {
+      /* eslint-disable @typescript-eslint/no-require-imports -- lazy and synchronous on purpose: importing this module must not load the rank tables */
+      mod =
+        name === 'o200k_base'
+          ? (require('gpt-tokenizer/cjs/encoding/o200k_base') as BpeModule)
+          : (require('gpt-tokenizer/cjs/encoding/cl100k_base') as BpeModule);
+      /* eslint-enable @typescript-eslint/no-require-imports */
+    } catch (error) {
+      mod = null;
+      process.emitWarning(
+        `gpt-tokenizer could not be loaded (${(error as { code?: string }).code ?? 'error'}): tokens of OpenAI models are ` +
+          'estimated as characters / 4. Install it for exact counts: npm install gpt-tokenizer',
+        { code: 'LLM_RESILIENCE_TOKENIZER' },
+      );
+    }
     cache[name] = mod;
   }
-  return mod;
+  return mod ?? undefined;
 }
 
 /**
@@ -154,28 +168,24 @@ export function countTextTokens(text: string, model?: string): number {
     lastModel = model;
   }
   const enc = lastEncoding;
-  if (enc === undefined) return Math.ceil(text.length / 4);
+  const bpe = enc === undefined ? undefined : load(enc);
+  if (bpe === undefined) return Math.ceil(text.length / 4);
   try {
-    return bpeCount(load(enc), text);
+    return bpeCount(bpe, text);
   } catch {
     return Math.ceil(text.length / 4);
   }
 }
 
 /**
- * Load the encoding for `model` now instead of on the first call (~350 ms for
- * o200k_base, ~170 ms for cl100k_base), e.g. at application start-up.
+ * Load the encoding for `model` now instead of on the first call (~400 ms for
+ * o200k_base, ~200 ms for cl100k_base), e.g. at application start-up.
  *
  * @param model - model name, as for {@link countTextTokens}.
- * @returns true when a BPE encoding was loaded, false for characters / 4 models.
+ * @returns true when a BPE encoding was loaded, false for characters / 4 models and
+ * when gpt-tokenizer is not installed.
  */
 export function preloadTokenizer(model: string): boolean {
   const enc = encodingForModel(model);
-  if (enc === undefined) return false;
-  try {
-    load(enc);
-    return true;
-  } catch {
-    return false;
-  }
+  return enc !== undefined && load(enc) !== undefined;
 }
