@@ -9,7 +9,7 @@
  * - esm:    "type": "module", the tsconfig `tsc --init` writes (TC39 standard decorators) with the one edit the
  *           README names: `target` es2022, because Node cannot run decorator syntax yet and TypeScript leaves it in
  *           for esnext. Compiled as is (skipLibCheck true, as `tsc --init` sets it), then type-checked again with
- *           skipLibCheck false. gpt-tokenizer installed: exact token counts.
+ *           skipLibCheck false, and with `moduleResolution: bundler`. gpt-tokenizer installed: exact token counts.
  * - cjs:    CommonJS, `moduleResolution: node10`, `skipLibCheck: false`, experimentalDecorators, and none of the
  *           optional peers but openai: the declarations compile without ioredis/prom-client/gpt-tokenizer, and
  *           token counts fall back to characters / 4. Also: two copies of tsyringe give a clear error.
@@ -157,6 +157,7 @@ const apps = {
     fs.writeFileSync(path.join(dir, 'quickstart.ts'), QUICKSTART);
     tsc(dir);
     tsc(dir, ['--noEmit', '--skipLibCheck', 'false']);
+    tsc(dir, ['--noEmit', '--module', 'esnext', '--moduleResolution', 'bundler']);
     runQuickstart(dir, process.execPath, ['quickstart.js'], (result) => {
       if (result.stderr.includes('LLM_RESILIENCE_TOKENIZER')) throw new Error(`esm: gpt-tokenizer is installed but was not used:\n${result.stderr}`);
     });

@@ -43,4 +43,27 @@ describe('the built package', () => {
     const out = execFileSync(process.execPath, [file], { cwd: join(work, 'consumer'), encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual({ value: 'ok after 3 attempts', exhausted: 'function', fake: 'function', emulator: 'function' });
   });
+
+  it('takes the standard decorator protocol too (method and context, as TypeScript 5 and esbuild call it)', () => {
+    const script = `
+      const { AdaptiveRetry, configureResilience, currentCall } = require('llm-resilience');
+      class Service {
+        constructor() { this.calls = 0; }
+        async call() {
+          this.calls++;
+          if (this.calls < 2) throw Object.assign(new Error('unavailable'), { status: 503 });
+          return 'ok after ' + currentCall().attempt + ' attempts';
+        }
+      }
+      const context = { kind: 'method', name: 'call', static: false, private: false, addInitializer() {}, metadata: undefined };
+      const replacement = AdaptiveRetry({ maxRetries: 2, baseDelayMs: 1, jitter: 'none' })(Service.prototype.call, context);
+      Object.defineProperty(Service.prototype, 'call', { value: replacement });
+      configureResilience();
+      new Service().call().then((value) => console.log(JSON.stringify({ value })));
+    `;
+    const file = join(work, 'consumer/standard.js');
+    writeFileSync(file, script);
+    const out = execFileSync(process.execPath, [file], { cwd: join(work, 'consumer'), encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ value: 'ok after 2 attempts' });
+  });
 });
