@@ -55,7 +55,6 @@ const ALLOWED: Readonly<Record<string, Allowed>> = {
   'src/runtime/streams/adapters.ts': { reason: 'which adapter a result gets: every stream suite goes through it', coveredBy: 'unit/runtime/interceptor.streams.test.ts' },
   'src/runtime/streams/pull.ts': { reason: 'holding back to the first content and the consumer iterator of every pull stream', coveredBy: 'unit/runtime/interceptor.streams.test.ts' },
   'src/runtime/streams/session.ts': { reason: "a stream's timers, abort and end, on the fake clock through decorated methods", coveredBy: 'unit/runtime/interceptor.streams.test.ts' },
-  'src/runtime/streams/async-generator.ts': { reason: 'async generators, the stream type of the fake-clock suite', coveredBy: 'unit/runtime/interceptor.streams.test.ts' },
   'src/testing/emulator/': { reason: 'the emulator: a server, tested over real HTTP through the real SDK (pure helpers have unit tests)', coveredBy: 'integration/testing/emulator.test.ts' },
 };
 

@@ -61,6 +61,8 @@ export interface Exchange {
   readonly answeredAt: number;
   readonly status: number;
   readonly headers: Headers;
+  /** The body of an error answer (status ≥ 400), read from a clone. */
+  readonly errorBody: string | undefined;
 }
 
 /**
@@ -75,21 +77,26 @@ export function recordingFetch(): { fetch: (input: string | URL | Request, init?
       const sentAt = performance.now();
       const response = await fetch(input, init);
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-      exchanges.push({ url, sentAt, answeredAt: performance.now(), status: response.status, headers: response.headers });
+      const answeredAt = performance.now();
+      const errorBody = response.status >= 400 ? await response.clone().text() : undefined;
+      exchanges.push({ url, sentAt, answeredAt, status: response.status, headers: response.headers, errorBody });
       return response;
     },
   };
 }
 
 /**
- * The server's wait on a 429 in ms: `retry-after-ms`, else `retry-after` seconds; for Gemini (no headers) the
- * `RetryInfo.retryDelay` the test read from the error.
+ * The server's wait on a 429 in ms: `retry-after-ms`, else `retry-after` seconds, else (Gemini, which sends no
+ * headers) the `google.rpc.RetryInfo` `retryDelay` of the error body.
  */
-export function headerWaitMs(headers: Headers): number | undefined {
-  const ms = headers.get('retry-after-ms');
+export function serverWaitMs(exchange: Exchange): number | undefined {
+  const ms = exchange.headers.get('retry-after-ms');
   if (ms !== null) return Number(ms);
-  const seconds = headers.get('retry-after');
-  return seconds === null ? undefined : Number(seconds) * 1000;
+  const seconds = exchange.headers.get('retry-after');
+  if (seconds !== null) return Number(seconds) * 1000;
+  const body = JSON.parse(exchange.errorBody ?? '{}') as { error?: { details?: Array<{ '@type'?: string; retryDelay?: string }> } };
+  const delay = body.error?.details?.find((d) => d['@type']?.endsWith('google.rpc.RetryInfo') === true)?.retryDelay;
+  return delay === undefined ? undefined : Number(delay.replace(/s$/, '')) * 1000;
 }
 
 /**
@@ -100,7 +107,7 @@ export function retryGaps(exchanges: readonly Exchange[]): Array<{ gapMs: number
   const gaps: Array<{ gapMs: number; hintMs: number | undefined }> = [];
   for (let i = 0; i + 1 < exchanges.length; i++) {
     const e = exchanges[i];
-    if (e.status === 429) gaps.push({ gapMs: exchanges[i + 1].sentAt - e.answeredAt, hintMs: headerWaitMs(e.headers) });
+    if (e.status === 429) gaps.push({ gapMs: exchanges[i + 1].sentAt - e.answeredAt, hintMs: serverWaitMs(e) });
   }
   return gaps;
 }
