@@ -22,8 +22,15 @@ function removeDeclarations(dir) {
   }
 }
 
+let tsc;
+try {
+  tsc = require.resolve('typescript/bin/tsc');
+} catch {
+  process.stderr.write('build: TypeScript is not installed; run `npm ci` first (npm pack builds the package)\n');
+  process.exit(1);
+}
 fs.rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 removeDeclarations(path.join(dist, 'bin'));
 removeDeclarations(path.join(dist, 'examples'));
 fs.chmodSync(path.join(dist, 'bin', 'cli.js'), 0o755);
