@@ -38,6 +38,10 @@ export class Bucket {
   learned: number | undefined = undefined;
   /** Whether the last {@link Bucket.waitFor} found the bucket limited (read by {@link Bucket.take}). */
   private limited = false;
+  /** Whether the provider's headers have reported this resource yet (see {@link Bucket.observe}). */
+  private observed = false;
+  /** What was taken before the first observation: none of it can be assumed in the provider's books yet. */
+  private coldTaken = 0;
 
   /** @param resource - requests or tokens. */
   constructor(private readonly resource: Resource) {}
@@ -80,26 +84,71 @@ export class Bucket {
 
   /** Takes `amount` right after {@link Bucket.waitFor} said it fits; no-op when not limited. */
   take(amount: number): void {
-    if (this.limited) this.level -= amount;
+    if (!this.limited) return;
+    this.level -= amount;
+    if (!this.observed) this.coldTaken += amount;
   }
-  /** Charges (`delta > 0`) or refunds (`delta < 0`), never above capacity. */
+
+  /**
+   * A new key's first demand is granted whole: raises the level (refilled to `now`) to the demand, at most the
+   * capacity. Call right before {@link Bucket.waitFor}.
+   */
+  creditFirst(spec: LimitSpec, amount: number, now: number): void {
+    const perMinute = this.perMinute(spec);
+    if (perMinute === undefined) return;
+    const capacity = this.capacity(spec);
+    const level = refill(this.level, this.at, now, capacity, perMinute / MINUTE_MS);
+    const credit = amount < capacity ? amount : capacity;
+    this.level = level > credit ? level : credit;
+    this.at = now;
+  }
+
+  /**
+   * Charges (`delta > 0`) or refunds (`delta < 0`), never above capacity. A charge is bounded to one minute of the
+   * limit in force, and so is the debt (one absurd usage figure cannot pause the key for more than a minute).
+   */
   settle(spec: LimitSpec, delta: number, now: number): void {
     const perMinute = this.perMinute(spec);
     if (perMinute === undefined) return;
     const capacity = this.capacity(spec);
-    this.level = Math.min(capacity, refill(this.level, this.at, now, capacity, perMinute / MINUTE_MS) - delta);
+    const charge = delta > perMinute ? perMinute : delta;
+    const level = refill(this.level, this.at, now, capacity, perMinute / MINUTE_MS) - charge;
+    this.level = level > capacity ? capacity : level < -perMinute ? -perMinute : level;
     this.at = now;
   }
 
-  /** Learns a missing limit and adopts a lower provider-reported remaining. */
-  observe(spec: LimitSpec, reported: ResourceSnapshot, now: number): void {
-    if (this.learns(spec) && reported.limit !== undefined && reported.limit > 0) this.learned = reported.limit;
+  /**
+   * Learns a missing limit and adopts a lower provider-reported remaining. The first report of the resource also
+   * says how much of the provider's burst is surely free: its capacity less what the provider reports used
+   * (`limit - remaining`) and less what this bucket granted before (in flight, perhaps not yet counted there);
+   * the level is raised to that (an idle provider: the whole burst, less the calls already sent).
+   * @returns true when the limit in force changed or the level was raised (waiting calls may fit now).
+   */
+  observe(spec: LimitSpec, reported: ResourceSnapshot, now: number): boolean {
+    let changed = false;
+    if (this.learns(spec) && reported.limit !== undefined && reported.limit > 0 && reported.limit !== this.learned) {
+      this.learned = reported.limit;
+      changed = true;
+    }
     const perMinute = this.perMinute(spec);
-    if (perMinute === undefined || reported.remaining === undefined) return;
+    if (perMinute === undefined) return changed;
     const capacity = this.capacity(spec);
-    const level = refill(this.level, this.at, now, capacity, perMinute / MINUTE_MS);
-    this.level = reported.remaining < level ? reported.remaining : level;
+    let level = refill(this.level, this.at, now, capacity, perMinute / MINUTE_MS);
+    const { limit, remaining } = reported;
+    if (!this.observed && limit !== undefined && remaining !== undefined) {
+      this.observed = true;
+      const used = limit > remaining ? limit - remaining : 0;
+      const free = capacity - used - this.coldTaken;
+      this.coldTaken = 0;
+      if (free > level) {
+        level = free;
+        changed = true;
+      }
+    }
+    if (remaining !== undefined && remaining < level) level = remaining;
+    this.level = level;
     this.at = now;
+    return changed;
   }
 
   /** The level now, or undefined when not limited. */

@@ -5,7 +5,7 @@
 
 import { Bucket, REQUESTS, TOKENS } from './bucket';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers';
-import { DAY_BUDGET_SPENT, type DemandPart, type KeyView, type LimitSpec, type LimiterStore } from './store';
+import { DAY_BUDGET_SPENT, NEVER_FITS, type DemandPart, type KeyView, type LimitSpec, type LimiterStore } from './store';
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -16,6 +16,10 @@ class KeyBuckets {
   cooldownUntil = 0;
   dayStart = 0;
   dayUsed = 0;
+  /** No demand has been taken from the key yet: its first one is granted whole. */
+  fresh = true;
+  /** When the key was last used (an idle sweep never drops a key used since a minute). */
+  touched = 0;
 }
 
 /** Options of {@link MemoryStore}. */
@@ -56,27 +60,46 @@ export class MemoryStore implements LimiterStore {
       this.take(state, part);
       return 0;
     }
+    // The states are held here: creating a key may sweep idle ones, and parts name distinct keys.
+    const states = new Array<KeyBuckets>(parts.length);
     let wait = 0;
-    // eslint-disable-next-line @typescript-eslint/prefer-for-of -- hot path: an index loop allocates no iterator
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i];
-      const partWait = this.waitOf(this.state(part.spec, now), part, now);
-      if (partWait === DAY_BUDGET_SPENT) return DAY_BUDGET_SPENT;
+      const state = (states[i] = this.state(part.spec, now));
+      const partWait = this.waitOf(state, part, now);
+      if (partWait < 0) return partWait;
       if (partWait > wait) wait = partWait;
     }
     if (wait > 0) return wait;
-    // eslint-disable-next-line @typescript-eslint/prefer-for-of -- hot path: an index loop allocates no iterator
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i];
-      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the loop above created or refilled every part's state just now
-      const state = this.keys.get(part.spec.key)!;
-      // waitOf ran on each bucket just now, and parts name distinct keys, so each take follows its own check.
-      this.take(state, part);
-    }
+    // waitOf ran on each bucket just now, and parts name distinct keys, so each take follows its own check.
+    for (let i = 0; i < parts.length; i++) this.take(states[i], parts[i]);
     return 0;
   }
 
-  /** Refills the key's buckets to `now`: ms until the part fits (0: now), or {@link DAY_BUDGET_SPENT}. */
+  /**
+   * @inheritDoc
+   * In process, this is {@link MemoryStore.acquire} per demand until one must wait; the later demands get that
+   * wait without being looked at.
+   */
+  acquireMany(demands: ReadonlyArray<readonly DemandPart[]>, now: number): number[] {
+    const results = new Array<number>(demands.length);
+    let blocked = 0;
+    for (let i = 0; i < demands.length; i++) {
+      if (blocked > 0) {
+        results[i] = blocked;
+        continue;
+      }
+      const result = this.acquire(demands[i], now);
+      if (result > 0) blocked = result;
+      results[i] = result;
+    }
+    return results;
+  }
+
+  /**
+   * Refills the key's buckets to `now`: ms until the part fits (0: now), {@link DAY_BUDGET_SPENT}, or
+   * {@link NEVER_FITS} (more tokens than the per-minute limit in force, configured or learned).
+   */
   private waitOf(state: KeyBuckets, part: DemandPart, now: number): number {
     const spec = part.spec;
     let wait = state.cooldownUntil > now ? state.cooldownUntil - now : 0;
@@ -85,7 +108,11 @@ export class MemoryStore implements LimiterStore {
       if (w > wait) wait = w;
     }
     if (part.tokens > 0) {
-      const w = state.tokens.waitFor(spec, part.tokens, now);
+      const tokens = state.tokens;
+      const perMinute = tokens.perMinute(spec);
+      if (perMinute !== undefined && part.tokens > perMinute) return NEVER_FITS;
+      if (state.fresh) tokens.creditFirst(spec, part.tokens, now);
+      const w = tokens.waitFor(spec, part.tokens, now);
       if (w > wait) wait = w;
       if (spec.tokensPerDay !== undefined) {
         this.rollDay(state, now);
@@ -96,6 +123,7 @@ export class MemoryStore implements LimiterStore {
   }
 
   private take(state: KeyBuckets, part: DemandPart): void {
+    state.fresh = false;
     if (part.requests > 0) state.requests.take(part.requests);
     if (part.tokens > 0) {
       state.tokens.take(part.tokens);
@@ -109,9 +137,12 @@ export class MemoryStore implements LimiterStore {
     const state = this.state(spec, now);
     if (deltaRequests !== 0) state.requests.settle(spec, deltaRequests, now);
     if (deltaTokens === 0) return;
-    state.tokens.settle(spec, deltaTokens, now);
+    // a charge above one minute of the limit in force (configured or learned) cannot be true: bounded to it
+    const perMinute = state.tokens.perMinute(spec);
+    const charge = perMinute !== undefined && deltaTokens > perMinute ? perMinute : deltaTokens;
+    state.tokens.settle(spec, charge, now);
     this.rollDay(state, now);
-    state.dayUsed = Math.max(0, state.dayUsed + deltaTokens);
+    state.dayUsed = Math.max(0, state.dayUsed + charge);
   }
 
   /** @inheritDoc */
@@ -121,11 +152,12 @@ export class MemoryStore implements LimiterStore {
   }
 
   /** @inheritDoc */
-  observe(spec: LimitSpec, snapshot: RateLimitSnapshot, now: number): void {
+  observe(spec: LimitSpec, snapshot: RateLimitSnapshot, now: number): boolean {
     const state = this.state(spec, now);
-    if (snapshot.requests !== undefined) state.requests.observe(spec, snapshot.requests, now);
-    const tokens = snapshot.tokens ?? snapshot.inputTokens;
-    if (tokens !== undefined) state.tokens.observe(spec, tokens, now);
+    const requests = snapshot.requests !== undefined && state.requests.observe(spec, snapshot.requests, now);
+    const reported = snapshot.tokens ?? snapshot.inputTokens;
+    const tokens = reported !== undefined && state.tokens.observe(spec, reported, now);
+    return requests || tokens;
   }
 
   /** @inheritDoc */
@@ -148,15 +180,17 @@ export class MemoryStore implements LimiterStore {
     if (state === undefined) {
       if (this.keys.size >= this.sweepAt) this.evictIdle(now);
       state = new KeyBuckets();
-      // A new key starts nearly empty (one request, no tokens) and fills at the quota rate: the provider's
-      // bucket may still be drained by a previous process, and a cold SDK holds a first burst back, then
-      // releases it together with what follows.
+      // A new key starts nearly empty — one request, and its first demand's tokens (see waitOf) — and fills at
+      // the quota rate: the provider's bucket may still be drained by a previous process, and a cold SDK holds a
+      // first burst back, then releases it together with what follows. The first response's headers say whether
+      // the provider is idle; if so, Bucket.observe fills the burst.
       state.requests.level = Math.min(1, state.requests.capacity(spec));
       state.requests.at = now;
       state.tokens.at = now;
       state.dayStart = dayStart(now);
       this.keys.set(spec.key, state);
     }
+    state.touched = now;
     return state;
   }
 
@@ -168,11 +202,14 @@ export class MemoryStore implements LimiterStore {
     }
   }
 
-  /** Drops keys that have been idle long enough to be full again (a full bucket is the same as no state). */
+  /**
+   * Drops keys unused for a minute, with no cooldown and no daily usage to remember: their buckets are out of debt
+   * (a debt never exceeds a minute of the limit), and a key created again starts nearly empty, so dropping one
+   * never grants more than keeping it would. A key used by the current call is never dropped.
+   */
   private evictIdle(now: number): void {
     for (const [key, state] of this.keys) {
-      const idleMs = now - Math.max(state.requests.at, state.tokens.at);
-      if (idleMs >= MINUTE_MS && state.cooldownUntil <= now && state.dayUsed === 0) this.keys.delete(key);
+      if (now - state.touched >= MINUTE_MS && state.cooldownUntil <= now && state.dayUsed === 0) this.keys.delete(key);
     }
     // If most keys are busy, let the map grow before sweeping again, so a sweep costs O(1) per new key.
     this.sweepAt = Math.max(this.maxKeys, this.keys.size * 2);

@@ -39,6 +39,13 @@ export interface DemandPart {
 /** {@link LimiterStore.acquire} result: the daily token budget of a key is spent. */
 export const DAY_BUDGET_SPENT = -1;
 
+/**
+ * {@link LimiterStore.acquire} result: the demand can never fit — its tokens exceed a key's per-minute token limit
+ * in force (configured, or learned from the provider's headers). The limiter fails the call with
+ * `TokenBudgetExceededError` at once instead of letting it block the key.
+ */
+export const NEVER_FITS = -2;
+
 /** Request rate a key with unknown limits starts at, until the provider's headers tell the real one (1/s). */
 export const LEARNING_REQUESTS_PER_MINUTE = 60;
 
@@ -66,14 +73,28 @@ export interface LimiterStore {
    */
   readonly pollJitterMs?: number;
   /**
-   * Takes every part of the call's demand, or none.
-   * @returns 0 when granted; a positive number of ms until the whole demand would fit; or
-   * {@link DAY_BUDGET_SPENT}.
+   * Takes every part of the call's demand, or none. A key the store has never seen grants its first demand
+   * whole (one request, and that demand's tokens up to the burst), so the first call after a start waits for
+   * nothing but its own round trip; later demands wait for the refill until {@link LimiterStore.observe} says
+   * the provider is idle.
+   * @returns 0 when granted; a positive number of ms until the whole demand would fit; {@link DAY_BUDGET_SPENT};
+   * or {@link NEVER_FITS}.
    */
   acquire(parts: readonly DemandPart[], now: number): number | Promise<number>;
   /**
+   * Decides several demands in one go (one round trip for a remote store), in order, as consecutive
+   * {@link LimiterStore.acquire} calls would, except that once a demand must wait, every later demand of the
+   * same key combination waits too, with that wait (nothing overtakes a waiting demand: FIFO). Optional: the
+   * limiter then drains its queues one demand per store answer.
+   * @param demands - the demands, oldest first.
+   * @returns one result per demand, as {@link LimiterStore.acquire}'s.
+   */
+  acquireMany?(demands: ReadonlyArray<readonly DemandPart[]>, now: number): readonly number[] | Promise<readonly number[]>;
+  /**
    * Charges (`delta > 0`) or refunds (`delta < 0`) tokens after the real usage is known, never above the
-   * bucket's capacity; the day's usage moves with the tokens (never below 0).
+   * bucket's capacity; the day's usage moves with the tokens (never below 0). A charge larger than one minute of
+   * the per-minute token limit in force (configured or learned) is bounded to it, and the debt never exceeds one
+   * minute of the limit: one absurd usage figure cannot block a key for longer than a minute.
    * @param deltaRequests - requests to give back as well (negative; omitted: 0): an attempt whose method threw
    * before sending anything returns its whole take.
    */
@@ -81,10 +102,15 @@ export interface LimiterStore {
   /** Pauses every acquire on the key until `untilMs` (a 429's wait hint); later deadlines win. */
   cooldown(spec: LimitSpec, untilMs: number, now: number): void | Promise<void>;
   /**
-   * Adopts the provider's view: learns missing limits, lowers local levels to the reported remaining.
-   * @returns `true` when the limits in force changed (a limit was learned or changed), so calls waiting on the
-   * key are woken to be served at the new limit at once; `false` or nothing otherwise.
+   * Adopts the provider's view: learns missing limits, lowers local levels to the reported remaining. The first
+   * observation of a key also tells whether the provider's bucket is idle: what the provider reports used
+   * (`limit - remaining`), and what this store granted before, cannot be in the provider's burst; the rest of
+   * the local burst is filled.
+   * @returns `true` when the limits in force changed (a limit was learned or changed) or capacity was added (the
+   * first observation found the provider idle), so calls waiting on the key are woken at once; `false` or
+   * nothing otherwise.
    */
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- stores written before observe reported learned limits return nothing
   observe(spec: LimitSpec, snapshot: RateLimitSnapshot, now: number): boolean | void | Promise<boolean | void>;
   /** The key's state, if known. */
   view(spec: LimitSpec, now: number): KeyView | undefined | Promise<KeyView | undefined>;

@@ -222,7 +222,7 @@ describe('MemoryStore + Limiter', () => {
     await Promise.all(all);
     expect(granted.length).toBe(3);
     // after learning 100/s, c2 and c3 did not wait the conservative second each
-    expect(granted[2]![1] - granted[0]![1]).toBeLessThan(1100);
+    expect(granted[2][1] - granted[0][1]).toBeLessThan(1100);
   });
 
   it('refunds settled tokens up to the capacity and charges extra as debt', async () => {
@@ -258,11 +258,11 @@ describe('properties (fast-check)', () => {
           const bounds: AcquireBounds = { onLimit: 'queue', maxWaitMs, maxQueue: 10_000 };
           const grants: Array<{ at: number; tokens: number; index: number }> = [];
           const settled: Array<{ index: number; at: number; start: number }> = [];
-          const pending: Promise<unknown>[] = [];
+          const pending: Array<Promise<unknown>> = [];
           for (let i = 0; i < arrivals.length; i++) {
-            await clock.advance(arrivals[i]!.gap);
+            await clock.advance(arrivals[i].gap);
             const start = clock.now();
-            const tokens = arrivals[i]!.weight * 10;
+            const tokens = arrivals[i].weight * 10;
             const record = () => {
               grants.push({ at: clock.now(), tokens, index: i });
               settled.push({ index: i, at: clock.now(), start });
@@ -289,8 +289,8 @@ describe('properties (fast-check)', () => {
           for (let i = 0; i < grants.length; i++) {
             let sum = 0;
             for (let j = i; j < grants.length; j++) {
-              sum += grants[j]!.tokens;
-              const window = grants[j]!.at - grants[i]!.at;
+              sum += grants[j].tokens;
+              const window = grants[j].at - grants[i].at;
               expect(sum).toBeLessThanOrEqual(rate * window + burst + Math.max(0, maxSingle - burst) + 1e-6);
             }
           }

@@ -75,8 +75,8 @@ describe('tokens: estimate, reconcile, daily budget', () => {
       }
     }
     const service = new Service();
-    await clock.advance(0);
-    await Promise.all([service.call(120), clock.advance(1000)]); // bucket fills to 1000, takes 500, refunds 380
+    await Promise.all([service.call(500), clock.advance(1000)]); // a new key's first call goes at once; then full
+    await service.call(120); // takes 500 of 1000, refunds 380
     const level = store.view(specFor('tok', undefined, 60_000), clock.now())!.tokens!;
     expect(level).toBeCloseTo(1000 - 120, 0);
   });
@@ -94,7 +94,8 @@ describe('tokens: estimate, reconcile, daily budget', () => {
       }
     }
     const service = new Service();
-    await Promise.all([service.viaActual(), service.viaContext(), clock.advance(1000)]);
+    await Promise.all([service.viaActual(), service.viaContext(), clock.advance(1000)]); // new keys, then full
+    await Promise.all([service.viaActual(), service.viaContext()]);
     expect(store.view(specFor('custom', undefined, 60_000), clock.now())!.tokens).toBeCloseTo(1000 - 30, 0);
     expect(store.view(specFor('reported', undefined, 60_000), clock.now())!.tokens).toBeCloseTo(1000 - 10, 0);
   });
@@ -190,7 +191,7 @@ describe('odd method shapes and capacity', () => {
   it('gives back the request and tokens of a method that throws synchronously (nothing was sent)', async () => {
     const service = new Shapes();
     const failed = service.call('sync-throw').catch((e: unknown) => e);
-    await clock.advance(500); // a new key starts with 1 request and 0 tokens; 50 tokens take 0.5 s at 100/s
+    await clock.advance(0); // a new key grants its first call whole: 1 request and its 50 tokens
     expect(await failed).toBeInstanceOf(TypeError);
     expect(levels().requests).toBeCloseTo(1, 6); // given back (without it: 0)
     expect(levels().tokens).toBeCloseTo(50, 6);
@@ -207,7 +208,7 @@ describe('odd method shapes and capacity', () => {
   it('keeps the take of a method that returned (a plain value counts as sent)', async () => {
     const service = new Shapes();
     const plain = service.call('value');
-    await clock.advance(500);
+    await clock.advance(0);
     await expect(plain).resolves.toBe('plain');
     expect(levels().requests).toBeCloseTo(0, 6);
     expect(levels().tokens).toBeCloseTo(0, 6);

@@ -1,11 +1,13 @@
 /**
  * Runs the Redis store's scripts: each within `commandTimeoutMs`, only while {@link RedisHealth} lets it reach
- * Redis, and reporting every outcome to it with the command's send order.
+ * Redis, and reporting every outcome to it with the command's send order. Until the client's first connection,
+ * commands wait for it (the start-up window of {@link ConnectGate}).
  * @packageDocumentation
  */
 
 import type { RedisHealth } from './health';
 import type { RedisStoreClient } from './options';
+import type { ConnectGate } from './startup';
 
 /** Marks "Redis did not answer, or was not asked" (distinct from any reply). */
 export const FAILED: unique symbol = Symbol('redis-failed');
@@ -49,12 +51,14 @@ export class CommandRunner {
    * @param scripts - the scripts to register.
    * @param health - the outage switch every outcome is reported to.
    * @param commandTimeoutMs - longest wait for one command (> 0).
+   * @param gate - the start-up window commands wait through (none: commands never wait for a connection).
    */
   constructor(
     client: RedisStoreClient,
     scripts: readonly ScriptDefinition[],
     private readonly health: RedisHealth,
     readonly commandTimeoutMs: number,
+    private readonly gate?: ConnectGate,
   ) {
     this.client = client;
     for (const script of scripts) {
@@ -76,12 +80,15 @@ export class CommandRunner {
   }
 
   /**
-   * Runs one script within the command timeout.
+   * Runs one script within the command timeout (after the client's first connection, or the end of the start-up
+   * window).
    * @param name - the registered command name.
    * @param args - its arguments (for a script without a fixed key count, the key count first).
    * @returns the reply, or {@link FAILED} when Redis could not (or, while degraded, should not) be asked.
    */
   async run(name: string, args: Array<string | number>): Promise<unknown> {
+    const starting = this.gate?.waiting;
+    if (starting !== undefined) await starting;
     const status = this.client.status;
     const ready = status === 'ready';
     const probe = this.health.degraded;

@@ -48,15 +48,20 @@ export class RedisHealth {
   /**
    * @param recoveryIntervalMs - least time between probes while degraded after a failed command.
    * @param logger - where transitions are logged.
-   * @param describeMode - what the store does while degraded, for the log line.
+   * @param describeMode - what the store does while degraded, for the log line (read when logging: it may change,
+   * e.g. the fleet's share).
    * @param now - the time source (default `performance.now`; unit tests pass a fake clock's).
    */
   constructor(
     private readonly recoveryIntervalMs: number,
     private readonly logger: RedisStoreLogger,
-    private readonly describeMode: string,
+    private readonly describeMode: string | (() => string),
     private readonly now: MonotonicNow = monotonicNow,
   ) {}
+
+  private get mode(): string {
+    return typeof this.describeMode === 'string' ? this.describeMode : this.describeMode();
+  }
 
   /** True while Redis is considered unavailable. */
   get degraded(): boolean {
@@ -123,7 +128,26 @@ export class RedisHealth {
     if (startup) return;
     this.logger.warn(
       { error: error instanceof Error ? error.message : String(error) },
-      `llm-resilience RedisStore: Redis unavailable, ${this.describeMode} until it answers again`,
+      `llm-resilience RedisStore: Redis unavailable, ${this.mode} until it answers again`,
+    );
+  }
+
+  /**
+   * The client did not connect within the start-up window (`connectTimeoutMs`): the store falls back now, and says
+   * so once (and once more when Redis answers). Nothing happens if Redis already failed loudly.
+   * @param timeoutMs - the window, ms.
+   * @param status - the client's status at its end.
+   */
+  connectTimedOut(timeoutMs: number, status: string): void {
+    if (this.down && !this.quiet) return;
+    if (!this.down) this.outageStart = this.now();
+    this.down = true;
+    this.quiet = false;
+    this.notReady = true;
+    this.lastAttempt = this.now();
+    this.logger.warn(
+      { connectTimeoutMs: timeoutMs, status },
+      `llm-resilience RedisStore: the Redis client did not connect within connectTimeoutMs, ${this.mode} until it answers`,
     );
   }
 }

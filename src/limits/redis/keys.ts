@@ -3,7 +3,8 @@
  * neither break the layout nor the Redis Cluster hash tag, and so that two prefixes never share a key.
  *
  * Layout: `<prefix>:{<tag>}` when the hash tag is the limit key itself (the default), else
- * `<prefix>:{<tag>}:<key>`, where `<tag>` and `<key>` are {@link escapeKeyPart escaped}. The prefix holds no
+ * `<prefix>:{<tag>}:<key>`, where `<tag>` and `<key>` are {@link escapeKeyPart escaped}; and one key per prefix for
+ * the fleet's heartbeat, `<prefix>:#instances` (no `{` after the prefix's `:`, so no limit key can be named so). The prefix holds no
  * `{` or `}`, so the first `{` of a name opens its hash tag and, since escaped parts hold no braces either, the
  * first `}` after it closes the tag: Redis Cluster hashes exactly the escaped tag.
  * @packageDocumentation
@@ -74,4 +75,12 @@ export function escapeKeyPart(part: string): string {
 export function hashKeyName(prefix: string, key: string, tag: string): string {
   const escapedTag = escapeKeyPart(tag);
   return tag === key ? `${prefix}:{${escapedTag}}` : `${prefix}:{${escapedTag}}:${escapeKeyPart(key)}`;
+}
+
+/**
+ * The sorted set of the live store instances sharing a prefix (the heartbeat). No hash tag: one key, one slot.
+ * @param prefix - a {@link validatePrefix validated} prefix.
+ */
+export function instancesKeyName(prefix: string): string {
+  return `${prefix}:#instances`;
 }

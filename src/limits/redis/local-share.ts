@@ -11,7 +11,8 @@ import type { DemandPart, KeyView, LimitSpec } from '../store';
 
 /**
  * Behaviour while Redis cannot answer:
- * - `'local'`: an in-process token bucket at the configured limits divided by `instances` keeps limiting;
+ * - `'local'`: an in-process token bucket at the limits divided by the number of live processes sharing them
+ *   (counted by the fleet's heartbeat; the `instances` option until Redis has answered once) keeps limiting;
  * - `'fail-closed'`: acquires reject with `StoreUnavailableError`;
  * - `'fail-open'`: acquires are granted without limiting.
  */
@@ -24,11 +25,31 @@ export const STORE_ERROR_MODES: readonly StoreErrorMode[] = ['local', 'fail-clos
 export class LocalShare {
   /** The in-process store. */
   readonly store = new MemoryStore();
-  private readonly scaled = new WeakMap<LimitSpec, LimitSpec>();
-  private readonly scaledParts = new WeakMap<readonly DemandPart[], readonly DemandPart[]>();
+  private scaled = new WeakMap<LimitSpec, LimitSpec>();
+  private scaledParts = new WeakMap<readonly DemandPart[], readonly DemandPart[]>();
+  private n: number;
 
   /** @param instances - number of processes sharing the limits (≥ 1). */
-  constructor(readonly instances: number) {}
+  constructor(instances: number) {
+    this.n = instances;
+  }
+
+  /** Number of processes sharing the limits (≥ 1). */
+  get instances(): number {
+    return this.n;
+  }
+
+  /**
+   * Changes the number of processes sharing the limits (the heartbeat counted them): later operations use the new
+   * share; the in-process buckets keep their levels.
+   * @param instances - the new count (≥ 1; anything else is ignored).
+   */
+  resize(instances: number): void {
+    if (!(instances >= 1) || instances === this.n || !Number.isFinite(instances)) return;
+    this.n = instances;
+    this.scaled = new WeakMap();
+    this.scaledParts = new WeakMap();
+  }
 
   /**
    * The spec at this instance's share: every configured limit and burst divided by `instances`.
@@ -109,6 +130,16 @@ export class OutageFallback {
     this.local = new LocalShare(instances);
   }
 
+  /** Processes the `'local'` mode divides the limits by. */
+  get instances(): number {
+    return this.local.instances;
+  }
+
+  /** Sets the number of live processes sharing the limits (from the fleet's heartbeat). */
+  resize(instances: number): void {
+    this.local.resize(instances);
+  }
+
   /** What the store does while degraded, for the outage log line. */
   get description(): string {
     if (this.mode === 'local') return `limiting in-process at 1/${this.local.instances} of the limits`;
@@ -143,9 +174,11 @@ export class OutageFallback {
   /**
    * A provider snapshot, learned locally under `'local'` whether or not Redis takes it too, so an outage starts
    * from the learned limits.
+   * @returns whether the local limits in force changed or capacity was added (see `LimiterStore.observe`).
    */
-  observe(spec: LimitSpec, snapshot: RateLimitSnapshot, now: number): void {
-    if (this.mode === 'local') this.local.store.observe(this.local.spec(spec), this.local.snapshot(snapshot), now);
+  observe(spec: LimitSpec, snapshot: RateLimitSnapshot, now: number): boolean {
+    if (this.mode !== 'local') return false;
+    return this.local.store.observe(this.local.spec(spec), this.local.snapshot(snapshot), now);
   }
 
   /** The key's local state under `'local'`; undefined otherwise. */

@@ -25,12 +25,33 @@ export const DEFAULT_POLL_JITTER_MS = 5;
 /** Default {@link RedisStoreOptions.recoveryIntervalMs}. */
 export const DEFAULT_RECOVERY_INTERVAL_MS = 1000;
 
+/**
+ * Default {@link RedisStoreOptions.heartbeatIntervalMs}: 5 s. The count matters only while Redis is unreachable
+ * (the `'local'` fallback divides the limits by it); an entry lives three intervals, so one late beat (a stalled
+ * event loop) does not drop a live process, and a dead one stops being counted within 15 s. The cost is one small
+ * script per process every 5 s.
+ */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5000;
+
+/**
+ * Default {@link RedisStoreOptions.connectTimeoutMs}: 3 s. A Redis in the same zone connects in about a millisecond,
+ * a managed one over TLS in another zone in tens of ms, across regions in a few hundred; within 3 s ioredis's
+ * default retry strategy (50 ms, 100 ms, ... between attempts) has tried about ten times, so a Redis still not
+ * connected then is down or misconfigured, not slow. Waiting longer would hold the first calls of every process
+ * back during a Redis outage; waiting less would let a slow start (a cold DNS cache, a TLS handshake on a loaded
+ * node) fall back — each process at its fleet share, while Redis is about to answer.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
+
 /** An ioredis client: a single `Redis` connection or a `Cluster`. */
 export type RedisStoreClient = Redis | Cluster;
 
 /** Options of `RedisStore`. */
 export interface RedisStoreOptions {
-  /** The ioredis `Redis` or `Cluster` client (its lifecycle stays yours: the store never connects or quits it). */
+  /**
+   * The ioredis `Redis` or `Cluster` client. Its lifecycle stays yours: the store never quits it, and connects it
+   * only when created with `lazyConnect` and not connected yet (as its first command would).
+   */
   readonly client: RedisStoreClient;
   /**
    * Prefix of every key: 1–64 characters without `{`, `}`, whitespace or control characters. Stores with
@@ -40,10 +61,19 @@ export interface RedisStoreOptions {
   /** What acquires do while Redis is unreachable, slow or erroring. Default `'local'`. */
   readonly onStoreError?: StoreErrorMode;
   /**
-   * Number of processes sharing the limits; under `'local'` each process falls back to the configured
-   * limits divided by this. Default 1.
+   * Number of processes sharing the limits, until Redis has answered once. Each store keeps a heartbeat in Redis
+   * (`<prefix>:#instances`, renewed every 5 s) and, under `'local'`, falls back to the limits divided by the number
+   * of live processes it last counted there; this option only counts before that (a Redis unreachable from the
+   * start). Default 1.
    */
   readonly instances?: number;
+  /**
+   * Until the client's first connection, how long operations wait for it, ms. Calls made while the client connects
+   * (a process that creates its client in the same tick as its first call) are served through Redis as soon as it
+   * is ready, never from the fallback; past this, the store falls back (`onStoreError`) and logs it once. 0: no
+   * waiting (fall back at once until connected). Default {@link DEFAULT_CONNECT_TIMEOUT_MS} (3 s).
+   */
+  readonly connectTimeoutMs?: number;
   /**
    * Longest wait for any Redis command, ms; past it the operation takes the `onStoreError` path (the command
    * may still reach Redis later). Default 500.
@@ -61,6 +91,11 @@ export interface RedisStoreOptions {
   readonly pollJitterMs?: number;
   /** While degraded, least time between attempts to use Redis again, ms. Default 1000. */
   readonly recoveryIntervalMs?: number;
+  /**
+   * How often the store renews its entry in the fleet's heartbeat (`<prefix>:#instances`), ms; an entry lives three
+   * intervals, so a process that died stops being counted within three. Default 5000.
+   */
+  readonly heartbeatIntervalMs?: number;
 }
 
 /** {@link RedisStoreOptions} validated, with every default filled in. */
@@ -75,10 +110,14 @@ export interface ResolvedRedisStoreOptions {
   readonly instances: number;
   /** Longest wait for a Redis command, ms (> 0). */
   readonly commandTimeoutMs: number;
+  /** Longest wait for the client's first connection, ms (≥ 0). */
+  readonly connectTimeoutMs: number;
   /** Poll jitter, ms (≥ 0). */
   readonly pollJitterMs: number;
   /** Least time between probes while degraded, ms (≥ 0). */
   readonly recoveryIntervalMs: number;
+  /** Heartbeat interval, ms (> 0). */
+  readonly heartbeatIntervalMs: number;
   /** The hash tag function, or undefined for the key itself. */
   readonly hashTag: ((key: string) => string) | undefined;
   /** The log sink. */
@@ -87,7 +126,7 @@ export interface ResolvedRedisStoreOptions {
 
 /**
  * Validates the options (in this order: client, prefix, onStoreError, instances, commandTimeoutMs,
- * pollJitterMs, recoveryIntervalMs, hashTag) and fills in the defaults.
+ * connectTimeoutMs, pollJitterMs, recoveryIntervalMs, heartbeatIntervalMs, hashTag) and fills in the defaults.
  * @param options - what the user passed (untrusted: checked at run time, not only by the types).
  * @throws TypeError naming the first invalid option and the value received.
  */
@@ -108,8 +147,10 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
     throw new TypeError(`RedisStore: "instances" must be a finite number ≥ 1, got ${String(instances)}`);
   }
   const commandTimeoutMs = nonNegative('commandTimeoutMs', options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS, false);
+  const connectTimeoutMs = nonNegative('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, true);
   const pollJitterMs = nonNegative('pollJitterMs', options.pollJitterMs ?? DEFAULT_POLL_JITTER_MS, true);
   const recoveryIntervalMs = nonNegative('recoveryIntervalMs', options.recoveryIntervalMs ?? DEFAULT_RECOVERY_INTERVAL_MS, true);
+  const heartbeatIntervalMs = nonNegative('heartbeatIntervalMs', options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS, false);
   if (options.hashTag !== undefined && typeof options.hashTag !== 'function') {
     throw new TypeError('RedisStore: "hashTag" must be a function (key) => tag');
   }
@@ -119,8 +160,10 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
     onStoreError,
     instances,
     commandTimeoutMs,
+    connectTimeoutMs,
     pollJitterMs,
     recoveryIntervalMs,
+    heartbeatIntervalMs,
     hashTag: options.hashTag,
     logger: options.logger ?? consoleLogger,
   };

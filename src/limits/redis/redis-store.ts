@@ -6,9 +6,13 @@
  * ioredis is optional at runtime: this module only imports its types; you pass the client.
  *
  * The parts, one concern each: `options.ts` (options, defaults, validation), `batcher.ts` (same-tick batching),
- * `command-runner.ts` (bounded script calls), `health.ts` (the outage switch), `local-share.ts` (the outage
- * modes and the in-process fallback), `encoding.ts` (script arguments and replies), `waiter-ids.ts` (waiting-line
- * identities), `keys.ts` (key names), `scripts.ts` (the Lua).
+ * `command-runner.ts` (bounded script calls), `startup.ts` (waiting for the first connection), `health.ts` (the
+ * outage switch), `heartbeat.ts` (counting the fleet), `local-share.ts` (the outage modes and the in-process
+ * fallback), `encoding.ts` (script arguments and replies), `waiter-ids.ts` (waiting-line identities), `keys.ts`
+ * (key names), `scripts.ts` (the Lua).
+ *
+ * Timers: the store keeps two, both `unref`ed (neither keeps a process alive) and both cleared by
+ * {@link RedisStore.close}: the heartbeat's interval, and until the first connection the start-up window's timeout.
  * @packageDocumentation
  */
 
@@ -30,14 +34,23 @@ import {
   type EncodedDemand,
 } from './encoding';
 import { RedisHealth } from './health';
+import { Heartbeat } from './heartbeat';
+import { instancesKeyName } from './keys';
 import { OutageFallback, type StoreErrorMode } from './local-share';
 import { resolveOptions, type RedisStoreOptions } from './options';
 import { COMMANDS, SCRIPT_DEFINITIONS } from './scripts';
+import { ConnectGate } from './startup';
 import { WaiterIds } from './waiter-ids';
 
 export type { RedisStoreLogger } from './health';
 export type { StoreErrorMode } from './local-share';
-export { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_POLL_JITTER_MS, DEFAULT_RECOVERY_INTERVAL_MS } from './options';
+export {
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_POLL_JITTER_MS,
+  DEFAULT_RECOVERY_INTERVAL_MS,
+} from './options';
 export type { RedisStoreClient, RedisStoreOptions } from './options';
 
 /** One pending acquire. */
@@ -53,8 +66,15 @@ interface Demand extends EncodedDemand {
  * in-memory store: continuous-refill token buckets for requests and tokens per key, all-or-nothing acquires
  * across every bucket and key of a call, borrowing for demands larger than the burst, shared 429 cooldowns,
  * limits learned from provider headers (conservatively until known), adoption of a lower provider
- * "remaining", and a daily token budget per UTC day. The `now` arguments are only used to translate relative
- * times: bucket time is the Redis server's `TIME`.
+ * "remaining", the cold start (a new key's first demand whole, the burst filled once the provider reports it
+ * idle), bounded settles, and a daily token budget per UTC day. The `now` arguments are only used to translate
+ * relative times: bucket time is the Redis server's `TIME`.
+ *
+ * Until its client's first connection, operations wait for it (at most `connectTimeoutMs`), so a process that
+ * creates its client in the same tick as its first call is served through Redis from its first call. Each store
+ * keeps a heartbeat in Redis; the `'local'` fallback divides the limits by the live processes it counts. Call
+ * {@link RedisStore.close} when done with the store (it stops the heartbeat and leaves the count; the client
+ * stays open).
  */
 export class RedisStore implements LimiterStore {
   /** Random extra delay (ms) the limiter adds before a queued call re-asks Redis. */
@@ -65,8 +85,12 @@ export class RedisStore implements LimiterStore {
   readonly onStoreError: StoreErrorMode;
   /** The command timeout, ms. */
   readonly commandTimeoutMs: number;
+  /** How long operations wait for the client's first connection, ms. */
+  readonly connectTimeoutMs: number;
 
   private readonly health: RedisHealth;
+  private readonly gate: ConnectGate;
+  private readonly heartbeat: Heartbeat;
   private readonly runner: CommandRunner;
   private readonly fallback: OutageFallback;
   private readonly entries: SpecEntries;
@@ -75,7 +99,7 @@ export class RedisStore implements LimiterStore {
 
   /**
    * Registers the scripts on the client (`defineCommand`: a Redis restart, failover or `SCRIPT FLUSH` costs one
-   * reload, never an error).
+   * reload, never an error), opens the start-up window and sends the first heartbeat.
    * @param options - see {@link RedisStoreOptions}.
    * @throws TypeError on an invalid option.
    */
@@ -84,17 +108,42 @@ export class RedisStore implements LimiterStore {
     this.prefix = resolved.prefix;
     this.onStoreError = resolved.onStoreError;
     this.commandTimeoutMs = resolved.commandTimeoutMs;
+    this.connectTimeoutMs = resolved.connectTimeoutMs;
     this.pollJitterMs = resolved.pollJitterMs;
-    this.fallback = new OutageFallback(resolved.onStoreError, resolved.instances);
-    this.health = new RedisHealth(resolved.recoveryIntervalMs, resolved.logger, this.fallback.description);
-    this.runner = new CommandRunner(resolved.client, SCRIPT_DEFINITIONS, this.health, resolved.commandTimeoutMs);
+    const fallback = (this.fallback = new OutageFallback(resolved.onStoreError, resolved.instances));
+    const health = (this.health = new RedisHealth(resolved.recoveryIntervalMs, resolved.logger, () => fallback.description));
+    this.gate = new ConnectGate(resolved.client, resolved.connectTimeoutMs, (status) => health.connectTimedOut(resolved.connectTimeoutMs, status));
+    this.runner = new CommandRunner(resolved.client, SCRIPT_DEFINITIONS, health, resolved.commandTimeoutMs, this.gate);
     this.entries = new SpecEntries(resolved.prefix, resolved.hashTag);
     this.batcher = new TickBatcher<Demand>((batch) => void this.send(batch), this.runner.isCluster);
+    this.heartbeat = new Heartbeat(
+      (name, args) => this.runner.run(name, args),
+      instancesKeyName(resolved.prefix),
+      (live) => fallback.resize(live),
+      resolved.heartbeatIntervalMs,
+    );
   }
 
   /** True while Redis is considered unavailable and the `onStoreError` path is in use. */
   get degraded(): boolean {
     return this.health.degraded;
+  }
+
+  /**
+   * The processes sharing the limits, as the `'local'` fallback divides them: the live store instances on this
+   * prefix at the last heartbeat Redis answered (this one included), else the `instances` option.
+   */
+  get instances(): number {
+    return this.fallback.instances;
+  }
+
+  /**
+   * Stops the heartbeat (its entry is removed from Redis, so the others stop counting this process at once) and
+   * ends the start-up window. The store stays usable; the client stays open (it is yours to quit). Idempotent.
+   */
+  async close(): Promise<void> {
+    this.gate.close();
+    await this.heartbeat.close();
   }
 
   /**
@@ -128,6 +177,14 @@ export class RedisStore implements LimiterStore {
     });
   }
 
+  /**
+   * Decides several demands in one round trip (see `LimiterStore.acquireMany`): they are sent together, in order,
+   * as one script call, which serves them in FIFO order per key combination.
+   */
+  acquireMany(demands: ReadonlyArray<readonly DemandPart[]>, now: number): Promise<number[]> {
+    return Promise.all(demands.map((parts) => this.acquire(parts, now)));
+  }
+
   /** @inheritDoc */
   async settle(spec: LimitSpec, deltaTokens: number, now: number, deltaRequests = 0): Promise<void> {
     if (!Number.isFinite(deltaTokens) || !Number.isFinite(deltaRequests) || (deltaTokens === 0 && deltaRequests === 0)) return;
@@ -144,9 +201,10 @@ export class RedisStore implements LimiterStore {
   }
 
   /** @inheritDoc */
-  async observe(spec: LimitSpec, snapshot: RateLimitSnapshot, now: number): Promise<void> {
-    this.fallback.observe(spec, snapshot, now);
-    await this.runner.run(COMMANDS.observe, observeArgs(this.entries.entry(spec), snapshot));
+  async observe(spec: LimitSpec, snapshot: RateLimitSnapshot, now: number): Promise<boolean> {
+    const local = this.fallback.observe(spec, snapshot, now);
+    const reply = await this.runner.run(COMMANDS.observe, observeArgs(this.entries.entry(spec), snapshot));
+    return reply === FAILED ? local : Number(reply) === 1;
   }
 
   /**
@@ -161,15 +219,27 @@ export class RedisStore implements LimiterStore {
 
   /** Sends one batch of acquires as one script call and answers each demand (from Redis, or the fallback). */
   private async send(batch: readonly Demand[]): Promise<void> {
-    let reply = await this.runner.run(COMMANDS.acquire, acquireArgs(batch));
-    if (reply !== FAILED && !isAcquireReply(reply, batch.length)) {
+    const reply = await this.runner.run(COMMANDS.acquire, acquireArgs(batch));
+    if (reply !== FAILED) {
+      if (isAcquireReply(reply, batch.length)) {
+        for (let i = 0; i < batch.length; i++) batch[i].resolve(decodeWait(reply[i]));
+        return;
+      }
       this.runner.rejectReply(new Error(`unexpected acquire reply from Redis: ${JSON.stringify(reply)}`));
-      reply = FAILED;
     }
-    for (let i = 0; i < batch.length; i++) {
-      const demand = batch[i];
+    // the fallback, with the script's FIFO: once a waiter id's demand waits, its later demands wait too
+    let blocked: Map<string, number> | undefined;
+    for (const demand of batch) {
+      const id = demand.argv[0];
+      const wait = blocked?.get(id);
+      if (wait !== undefined) {
+        demand.resolve(wait);
+        continue;
+      }
       try {
-        demand.resolve(reply === FAILED ? this.fallback.acquire(demand.parts, demand.now, this.unavailable) : decodeWait((reply as unknown[])[i]));
+        const result = this.fallback.acquire(demand.parts, demand.now, this.unavailable);
+        if (result > 0) (blocked ??= new Map()).set(id, result);
+        demand.resolve(result);
       } catch (error) {
         demand.reject(error);
       }

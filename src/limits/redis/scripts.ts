@@ -3,8 +3,9 @@
  * client clock), takes data only through `KEYS` and `ARGV`, and sets the TTL of every key it writes.
  *
  * A limit key's state is one packed value (see the prelude): request and token levels with the times they were
- * measured, cooldown deadline, UTC day and tokens used that day, learned limits, and the waiting line. A key
- * never written starts like a new `MemoryStore` key (one request, no tokens). The semantics mirror
+ * measured, cooldown deadline, UTC day and tokens used that day, learned limits, the waiting line, and while the
+ * provider has not reported on the key yet, what was granted before (the cold start). A key never written starts
+ * like a new `MemoryStore` key (one request; its first demand's tokens). The semantics mirror
  * `MemoryStore` (continuous refill, borrowing when a demand exceeds the capacity, conservative start while
  * learning, adopting a lower provider "remaining", daily budget per UTC day), plus the waiting line of
  * {@link ACQUIRE_LUA} that keeps processes sharing a key fair.
@@ -35,11 +36,15 @@ export const LINE_GRACE_MS = 2000;
 /**
  * Shared prelude: time, parsing, the bucket arithmetic of `token-bucket.ts`, and state load/save.
  *
- * A key's state is one string value, `cmsgpack.pack(1, r, rt, t, tt, cd, ds, du, lr, lt, dk, line)`: format
- * version, request level and when it was measured (ms), token level and when, cooldown deadline (ms), UTC day
- * start and tokens used that day, learned requests/tokens per minute (0: not learned), whether a daily budget
- * uses the key (1/0), and the waiting line as a flat array (`id, expiry, requests, tokens, ...`). One GET and
- * one `SET ... PX` per key: the TTL is written with the state, and numbers keep full double precision.
+ * A key's state is one string value, `cmsgpack.pack(1, r, rt, t, tt, cd, ds, du, lr, lt, dk, line[, cr, gr, ct,
+ * gt])`: format version, request level and when it was measured (ms), token level and when, cooldown deadline
+ * (ms), UTC day start and tokens used that day, learned requests/tokens per minute (0: not learned), whether a
+ * daily budget uses the key (1/0), the waiting line as a flat array (`id, expiry, requests, tokens, ...`), and,
+ * only until the provider has reported on both resources, the cold start: per resource 1 while not yet reported
+ * (`cr`, `ct`) and what was granted until then (`gr`, `gt`). The cold fields are optional at the end, so a state
+ * without them (written before they existed, or by a process that does not know them) reads as "reported": no
+ * burst fill, the safe side. One GET and one `SET ... PX` per key: the TTL is written with the state, and
+ * numbers keep full double precision.
  */
 export const PRELUDE = `
 local MINUTE = 60000
@@ -106,14 +111,15 @@ end
 local function load(key, sp)
   local v = redis.call('GET', key)
   if v then
-    local version, r, rt, t, tt, cd, ds, du, lr, lt, dk, q = cmsgpack.unpack(v)
+    local version, r, rt, t, tt, cd, ds, du, lr, lt, dk, q, cr, gr, ct, gt = cmsgpack.unpack(v)
     if version == 1 then
       if lr == 0 then lr = nil end
       if lt == 0 then lt = nil end
-      return { key = key, r = r, rt = rt, t = t, tt = tt, cd = cd, ds = ds, du = du, lr = lr, lt = lt, dk = dk, q = q, ttl = 0 }
+      return { key = key, r = r, rt = rt, t = t, tt = tt, cd = cd, ds = ds, du = du, lr = lr, lt = lt, dk = dk, q = q, ttl = 0,
+        cr = cr or 0, gr = gr or 0, ct = ct or 0, gt = gt or 0 }
     end
   end
-  local st = { key = key, cd = 0, ds = math.floor(now / DAY) * DAY, du = 0, dk = 0, ttl = 0, fresh = true }
+  local st = { key = key, cd = 0, ds = math.floor(now / DAY) * DAY, du = 0, dk = 0, ttl = 0, fresh = true, cr = 1, gr = 0, ct = 1, gt = 0 }
   st.r = math.min(1, rcap(sp, st)); st.rt = now
   st.t = 0; st.tt = now
   return st
@@ -174,7 +180,24 @@ local function save(st)
     end
   end
   if q == nil then q = {} end
-  redis.call('SET', st.key, cmsgpack.pack(1, st.r, st.rt, st.t, st.tt, st.cd, st.ds, st.du, st.lr or 0, st.lt or 0, st.dk, q), 'PX', st.ttl)
+  local packed
+  if st.cr == 1 or st.ct == 1 then
+    packed = cmsgpack.pack(1, st.r, st.rt, st.t, st.tt, st.cd, st.ds, st.du, st.lr or 0, st.lt or 0, st.dk, q, st.cr, st.gr, st.ct, st.gt)
+  else
+    packed = cmsgpack.pack(1, st.r, st.rt, st.t, st.tt, st.cd, st.ds, st.du, st.lr or 0, st.lt or 0, st.dk, q)
+  end
+  redis.call('SET', st.key, packed, 'PX', st.ttl)
+end
+
+-- the first report of a resource: what the provider reports used (limit - remaining) and what was granted
+-- before (in flight, perhaps not counted there yet) cannot be in its burst; the rest of the capacity can.
+-- Returns the level to adopt and whether it was raised.
+local function coldFill(level, cap, limit, remaining, granted)
+  local used = limit - remaining
+  if used < 0 then used = 0 end
+  local free = cap - used - granted
+  if free > level then return free, true end
+  return level, false
 end
 `;
 
@@ -184,7 +207,11 @@ end
  * demands, then per demand its waiter id, its number of parts and per part {@link PART_ARGS} slots (requests,
  * tokens, spec). Each demand, in order, checks every bucket of every one of its parts and debits all of them
  * only when all fit. Returns one result per demand: 0 (granted), the wait in whole microseconds rounded up
- * (> 0), or -1 (the daily token budget of a key is spent).
+ * (> 0), -1 (the daily token budget of a key is spent) or -2 (more tokens than a key's per-minute limit in force,
+ * configured or learned: it can never fit). Once a demand of a waiter id must wait, the later demands of that id
+ * in the batch get the same wait without being looked at: a process's queue is served in FIFO order, a small
+ * demand never overtakes a larger one that waits. A key never written grants its first demand whole (one
+ * request, and that demand's tokens up to the burst).
  *
  * Fairness across processes — the waiting line: a refused waiter joins (or keeps) its place in the key's line,
  * and capacity reserved by the entries ahead of a waiter is not available to it. Capacity therefore goes to
@@ -196,7 +223,8 @@ end
  *
  * This is the hot path, so it repeats the prelude's steps inline instead of calling its helpers: TIME, one GET
  * per key and one `SET ... PX` per key written, whatever the batch size. The semantics are the prelude's, state
- * layout included (indices: 1 version, 2 r, 3 rt, 4 t, 5 tt, 6 cd, 7 ds, 8 du, 9 lr, 10 lt, 11 dk, 12 line).
+ * layout included (indices: 1 version, 2 r, 3 rt, 4 t, 5 tt, 6 cd, 7 ds, 8 du, 9 lr, 10 lt, 11 dk, 12 line, and while
+ * cold 13 cr, 14 gr, 15 ct, 16 gt).
  *
  * Measured (`npm run bench -- --only redis-lua`, which holds the other form: this script written on the
  * prelude's helpers, `spec`/`load`/`requestsNow`/`tokensNow`/`waitFor`/`rollDay`/`needTtl`/`save`, same
@@ -229,6 +257,7 @@ local demands = tonumber(ARGV[2])
 local states = {}
 local parts = {}
 local results = {}
+local blocked = {}
 local a = 2
 local k = 0
 
@@ -259,9 +288,13 @@ for d = 1, demands do
   local me = ARGV[a + 1]
   local np = tonumber(ARGV[a + 2])
   a = a + 2
+  if blocked[me] then
+    results[d] = blocked[me]
+  else
   local first = #parts + 1
   local wait = 0
   local spent = false
+  local never = false
   for i = 1, np do
     local key = KEYS[k + i]
     local o = a + (i - 1) * ${PART_ARGS}
@@ -279,8 +312,9 @@ for d = 1, demands do
       if st == nil or st[1] ~= 1 then
         local cap = 1
         if rpm then cap = rcap end
-        st = { 1, math.min(1, cap), now, 0, now, 0, today, 0, 0, 0, 0, {} }
+        st = { 1, math.min(1, cap), now, 0, now, 0, today, 0, 0, 0, 0, {}, 1, 0, 1, 0 }
         st.dirty = true
+        st.first = true
       end
       states[key] = st
     end
@@ -289,6 +323,7 @@ for d = 1, demands do
       if st[9] > 0 then rpm = st[9]; rcap = math.max(1, st[9] / 60) else rpm = 60; rcap = 1 end
     end
     if not tpm and ARGV[o + 9] == '1' and st[10] > 0 then tpm = st[10]; tcap = st[10] / 60 end
+    if tok > 0 and tpm and tok > tpm then never = true; break end
     parts[#parts + 1] = { st, req, tok, rpm, rcap, tpm, tcap, tpd }
     -- what the waiters ahead in the line have reserved
     local aheadR = 0
@@ -320,6 +355,12 @@ for d = 1, demands do
         if elapsed < 0 then elapsed = 0 end
         local level = st[4] + elapsed * rate
         if level > tcap then level = tcap end
+        if st.first then
+          -- a new key grants its first demand whole
+          local credit = tok
+          if tcap < credit then credit = tcap end
+          if level < credit then level = credit end
+        end
         st[4] = level; st[5] = now
         local need = tok
         if tcap < need then need = tcap end
@@ -334,15 +375,15 @@ for d = 1, demands do
       end
     end
   end
-  if spent or wait > 0 then
+  if never or spent or wait > 0 then
     -- refused: nothing is debited; the waiter keeps (or takes) its place in every line of the demand, or
-    -- leaves them when it cannot be served today
+    -- leaves them when it cannot be served (today, or ever)
     local seen = {}
     for i = first, #parts do
       local st = parts[i][1]
       if not seen[st] then
         seen[st] = true
-        if spent then
+        if spent or never then
           if #st[12] > 0 then reline(st, me, nil) end
         else
           local req = 0
@@ -354,14 +395,28 @@ for d = 1, demands do
         end
       end
     end
-    if spent then results[d] = -1 else results[d] = math.ceil(wait * 1000) end
+    if never then
+      results[d] = -2
+    elseif spent then
+      results[d] = -1
+    else
+      results[d] = math.ceil(wait * 1000)
+      blocked[me] = results[d]
+    end
   else
     for i = first, #parts do
       local p = parts[i]
       local st = p[1]
-      if p[2] > 0 and p[4] then st[2] = st[2] - p[2] end
+      st.first = nil
+      if p[2] > 0 and p[4] then
+        st[2] = st[2] - p[2]
+        if st[13] == 1 then st[14] = st[14] + p[2] end
+      end
       if p[3] > 0 then
-        if p[6] then st[4] = st[4] - p[3] end
+        if p[6] then
+          st[4] = st[4] - p[3]
+          if st[15] == 1 then st[16] = st[16] + p[3] end
+        end
         if st[7] ~= today then st[7] = today; st[8] = 0 end
         st[8] = st[8] + p[3]
       end
@@ -369,6 +424,7 @@ for d = 1, demands do
       st.dirty = true
     end
     results[d] = 0
+  end
   end
   a = a + np * ${PART_ARGS}
   k = k + np
@@ -395,7 +451,13 @@ for i = 1, #parts do
 end
 for key, st in pairs(states) do
   if st.dirty then
-    redis.call('SET', key, cmsgpack.pack(1, st[2], st[3], st[4], st[5], st[6], st[7], st[8], st[9], st[10], st[11], st[12]), 'PX', math.ceil(ttl[st] + 1000))
+    local packed
+    if st[13] == 1 or st[15] == 1 then
+      packed = cmsgpack.pack(1, st[2], st[3], st[4], st[5], st[6], st[7], st[8], st[9], st[10], st[11], st[12], st[13], st[14], st[15], st[16])
+    else
+      packed = cmsgpack.pack(1, st[2], st[3], st[4], st[5], st[6], st[7], st[8], st[9], st[10], st[11], st[12])
+    end
+    redis.call('SET', key, packed, 'PX', math.ceil((ttl[st] or ${MIN_TTL_MS}) + 1000))
   end
 end
 return results
@@ -404,7 +466,9 @@ return results
 /**
  * settle: `KEYS[1]` the state key; `ARGV` = delta tokens, the spec, then delta requests (optional, default 0).
  * Charges (`delta > 0`) or refunds tokens and requests (never above the capacity) and corrects the day's usage
- * (never below 0).
+ * (never below 0). A charge above one minute of the per-minute limit in force (configured or learned) is bounded
+ * to it, and a debt never exceeds one minute of the limit: one absurd usage figure pauses the key for a minute at
+ * most, and its state's TTL stays within the refill time.
  */
 export const SETTLE_LUA = `${PRELUDE}
 local delta = tonumber(ARGV[1])
@@ -418,14 +482,17 @@ if dr ~= 0 then
     local level, cap = requestsNow(sp, st, rpm)
     level = level - dr
     if level > cap then level = cap end
+    if level < -rpm then level = -rpm end
     st.r = level; st.rt = now
   end
 end
 local tpm = tpmOf(sp, st)
+if tpm and delta > tpm then delta = tpm end
 if delta ~= 0 and tpm then
   local level, cap = tokensNow(sp, st, tpm)
   level = level - delta
   if level > cap then level = cap end
+  if level < -tpm then level = -tpm end
   st.t = level; st.tt = now
 end
 rollDay(st)
@@ -452,38 +519,74 @@ return 0
 /**
  * observe: `KEYS[1]` the state key; `ARGV` = the spec, then requests (present flag, limit, remaining) and tokens
  * (present flag, limit, remaining), empty strings for unknown values. Learns missing limits and lowers the
- * levels to the provider's remaining, like `MemoryStore.observe`.
+ * levels to the provider's remaining, like `MemoryStore.observe`; the first report of a resource on the key fills
+ * what the provider's burst surely holds (see `coldFill`). Returns 1 when the limits in force changed or the
+ * level was raised (waiting calls may fit now), else 0.
  */
 export const OBSERVE_LUA = `${PRELUDE}
 local sp = spec(0)
 local o = ${SPEC_ARGS}
 local st = load(KEYS[1], sp)
+local changed = 0
 if ARGV[o + 1] == '1' then
   local limit = num(ARGV[o + 2])
   local remaining = num(ARGV[o + 3])
-  if sp.learnR and limit and limit > 0 and limit ~= st.lr then st.lr = limit end
+  if sp.learnR and limit and limit > 0 and limit ~= st.lr then st.lr = limit; changed = 1 end
   local rpm = rpmOf(sp, st)
-  if rpm and remaining then
-    local level = requestsNow(sp, st, rpm)
-    if remaining < level then st.r = remaining else st.r = level end
-    st.rt = now
+  if rpm then
+    local level, cap = requestsNow(sp, st, rpm)
+    if st.cr == 1 and limit and remaining then
+      local raised
+      level, raised = coldFill(level, cap, limit, remaining, st.gr)
+      if raised then changed = 1 end
+      st.cr = 0; st.gr = 0
+    end
+    if remaining and remaining < level then level = remaining end
+    st.r = level; st.rt = now
   end
 end
 if ARGV[o + 4] == '1' then
   local limit = num(ARGV[o + 5])
   local remaining = num(ARGV[o + 6])
   -- until learned the token capacity is 0, so the level is 0 here and fills at the learned rate
-  if sp.learnT and limit and limit > 0 and limit ~= st.lt then st.lt = limit end
+  if sp.learnT and limit and limit > 0 and limit ~= st.lt then st.lt = limit; changed = 1 end
   local tpm = tpmOf(sp, st)
-  if tpm and remaining then
-    local level = tokensNow(sp, st, tpm)
-    if remaining < level then st.t = remaining else st.t = level end
-    st.tt = now
+  if tpm then
+    local level, cap = tokensNow(sp, st, tpm)
+    if st.ct == 1 and limit and remaining then
+      local raised
+      level, raised = coldFill(level, cap, limit, remaining, st.gt)
+      if raised then changed = 1 end
+      st.ct = 0; st.gt = 0
+    end
+    if remaining and remaining < level then level = remaining end
+    st.t = level; st.tt = now
   end
 end
 needTtl(sp, st)
 save(st)
-return 0
+return changed
+`;
+
+/**
+ * heartbeat: `KEYS[1]` the fleet's instances key (a sorted set: instance id → expiry, Redis time in ms);
+ * `ARGV` = this instance's id, how long its entry lives (ms). Renews the entry, drops expired ones, and returns
+ * how many instances are live (this one included). The key expires with its newest entry.
+ */
+export const HEARTBEAT_LUA = `
+local tm = redis.call('TIME')
+local now = tonumber(tm[1]) * 1000 + math.floor(tonumber(tm[2]) / 1000)
+local life = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], now + life, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('PEXPIRE', KEYS[1], life)
+return redis.call('ZCARD', KEYS[1])
+`;
+
+/** leave: `KEYS[1]` the instances key; `ARGV[1]` this instance's id. Removes the entry; returns the live count. */
+export const LEAVE_LUA = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+return redis.call('ZCARD', KEYS[1])
 `;
 
 /**
@@ -517,6 +620,8 @@ export const COMMANDS = {
   cooldown: 'llmResilienceCooldownV1',
   observe: 'llmResilienceObserveV1',
   view: 'llmResilienceViewV1',
+  heartbeat: 'llmResilienceHeartbeatV1',
+  leave: 'llmResilienceLeaveV1',
 } as const;
 
 /** Script definitions for `defineCommand`: name, key count (undefined: given per call) and source. */
@@ -526,4 +631,6 @@ export const SCRIPT_DEFINITIONS: ReadonlyArray<{ name: string; numberOfKeys: num
   { name: COMMANDS.cooldown, numberOfKeys: 1, lua: COOLDOWN_LUA, readOnly: false },
   { name: COMMANDS.observe, numberOfKeys: 1, lua: OBSERVE_LUA, readOnly: false },
   { name: COMMANDS.view, numberOfKeys: 1, lua: VIEW_LUA, readOnly: true },
+  { name: COMMANDS.heartbeat, numberOfKeys: 1, lua: HEARTBEAT_LUA, readOnly: false },
+  { name: COMMANDS.leave, numberOfKeys: 1, lua: LEAVE_LUA, readOnly: false },
 ];

@@ -72,9 +72,10 @@ describeRedis('RedisStore against a real redis-server', 'any', () => {
     store = new RedisStore({ client, prefix, logger: quietLogger });
   });
 
-  afterEach(() => {
+  afterEach(async () => {
     expect(store.degraded).toBe(false);
     expect(quietLogger.warn).not.toHaveBeenCalled();
+    await store.close();
   });
 
   /** Fills a key's buckets: tokens by a refund (capped at the capacity), requests by waiting for the refill. */
@@ -293,13 +294,21 @@ describeRedis('RedisStore against a real redis-server', 'any', () => {
     }
   });
 
-  it('sets a TTL on every key it writes, covering the time to refill', async () => {
+  it('sets a TTL on every key it writes, covering the time to refill, and bounds a debt to a minute of the limit', async () => {
     const s = spec('ttl', { requestsPerMinute: 60, requestBurst: 1, tokensPerMinute: 60, tokenBurst: 10 });
     await fill(s);
-    expect(await store.acquire([part(s, 1, 5000)], 0)).toBe(0); // 4990 tokens of debt at 1/s: ~83 min to full
-    const ttl = await client.pttl(store.redisKey('ttl'));
-    expect(ttl).toBeGreaterThan(4990 * 1000);
-    expect(ttl).toBeLessThan(5010 * 1000 + 2000);
+    expect(await store.acquire([part(s, 1, 60)], 0)).toBe(0); // a whole minute's tokens: 50 of debt at 1/s
+    let ttl = await client.pttl(store.redisKey('ttl'));
+    expect(ttl).toBeGreaterThan(59_000); // the one-minute floor (the debt refills in 60 s: 50 to 0, then 10)
+    expect(ttl).toBeLessThanOrEqual(62_000);
+    await store.settle(s, 1e9, 0); // an absurd usage: bounded to a minute of the limit, and so is the debt
+    const view = (await store.view(s, 0))!;
+    expect(view.tokens).toBeGreaterThanOrEqual(-60);
+    expect(view.tokens).toBeLessThan(-59);
+    expect(view.dayUsed).toBe(120); // 60 taken + 60 (the bounded charge)
+    ttl = await client.pttl(store.redisKey('ttl'));
+    expect(ttl).toBeGreaterThan(69_000); // covers the refill: (10 + 60) tokens at 1/s
+    expect(ttl).toBeLessThanOrEqual(72_000); // and nothing beyond it
     const plain = spec('ttl-plain');
     expect(await store.acquire([part(plain)], 0)).toBe(0);
     const plainTtl = await client.pttl(store.redisKey('ttl-plain'));
@@ -325,7 +334,7 @@ describeRedis('RedisStore against a real redis-server', 'any', () => {
     // every key got its own bucket: each was granted once, and each is empty now
     for (const key of hostile) expect(await store.acquire([part(spec(key, { requestsPerMinute: 6, requestBurst: 1 }))], 0)).toBeGreaterThan(0);
     const stored = await client.keys(`${prefix}:*`);
-    expect(stored.sort()).toEqual([...names].sort());
+    expect(stored.sort()).toEqual([...names, `${prefix}:#instances`].sort()); // and the fleet's heartbeat
   });
 
   it('a custom hash tag keeps key names distinct from default-tag names', async () => {
@@ -336,6 +345,7 @@ describeRedis('RedisStore against a real redis-server', 'any', () => {
     const s = spec('openai:gpt-4o');
     expect(await tagged.acquire([part(s)], 0)).toBe(0);
     expect(await store.acquire([part(s)], 0)).toBe(0); // a different hash: default tag
+    await tagged.close();
   });
 
   it('two prefixes never share state; invalid prefixes are refused', async () => {
@@ -349,6 +359,7 @@ describeRedis('RedisStore against a real redis-server', 'any', () => {
     for (const bad of ['', 'a{b', 'a}b', 'a b', 'a\nb', 'x'.repeat(65)]) {
       expect(() => new RedisStore({ client, prefix: bad })).toThrow(TypeError);
     }
+    await Promise.all([one.close(), two.close()]);
   });
 
   it('survives SCRIPT FLUSH: the next acquire reloads the script and works', async () => {
@@ -447,6 +458,7 @@ describeRedis('RedisStore through the decorators and the real openai SDK', 'any'
       expect(seconds).toBeLessThan(ideal * 3 + 5);
       expect(store.degraded).toBe(false);
       expect(await client.exists(store.redisKey('openai:gpt-4o-mini'))).toBe(1);
+      await store.close();
     } finally {
       await emulator.close();
     }

@@ -2,6 +2,8 @@ import Redis from 'ioredis';
 import { consoleLogger } from '../../../../src/limits/redis/health';
 import {
   DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_POLL_JITTER_MS,
   DEFAULT_RECOVERY_INTERVAL_MS,
   resolveOptions,
@@ -20,8 +22,10 @@ describe('RedisStore options', () => {
       onStoreError: 'local',
       instances: 1,
       commandTimeoutMs: DEFAULT_COMMAND_TIMEOUT_MS,
+      connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
       pollJitterMs: DEFAULT_POLL_JITTER_MS,
       recoveryIntervalMs: DEFAULT_RECOVERY_INTERVAL_MS,
+      heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS,
       hashTag: undefined,
       logger: consoleLogger,
     });
@@ -36,12 +40,23 @@ describe('RedisStore options', () => {
       onStoreError: 'fail-closed',
       instances: 2.5,
       commandTimeoutMs: 1,
+      connectTimeoutMs: 0,
       pollJitterMs: 0,
       recoveryIntervalMs: 0,
+      heartbeatIntervalMs: 100,
       hashTag,
       logger,
     });
-    expect(resolved).toMatchObject({ prefix: 'p', onStoreError: 'fail-closed', instances: 2.5, commandTimeoutMs: 1, pollJitterMs: 0, recoveryIntervalMs: 0 });
+    expect(resolved).toMatchObject({
+      prefix: 'p',
+      onStoreError: 'fail-closed',
+      instances: 2.5,
+      commandTimeoutMs: 1,
+      connectTimeoutMs: 0,
+      pollJitterMs: 0,
+      recoveryIntervalMs: 0,
+      heartbeatIntervalMs: 100,
+    });
     expect(resolved.hashTag).toBe(hashTag);
     expect(resolved.logger).toBe(logger);
   });
@@ -57,8 +72,11 @@ describe('RedisStore options', () => {
     ['instances', { instances: Number.POSITIVE_INFINITY }, /"instances" must be a finite number ≥ 1, got Infinity/],
     ['commandTimeoutMs', { commandTimeoutMs: 0 }, /"commandTimeoutMs" must be a finite number > 0, got 0/],
     ['commandTimeoutMs', { commandTimeoutMs: Number.NaN }, /"commandTimeoutMs" must be a finite number > 0, got NaN/],
+    ['connectTimeoutMs', { connectTimeoutMs: -5 }, /"connectTimeoutMs" must be a finite number ≥ 0, got -5/],
+    ['connectTimeoutMs', { connectTimeoutMs: Number.POSITIVE_INFINITY }, /"connectTimeoutMs" must be a finite number ≥ 0, got Infinity/],
     ['pollJitterMs', { pollJitterMs: -1 }, /"pollJitterMs" must be a finite number ≥ 0, got -1/],
     ['recoveryIntervalMs', { recoveryIntervalMs: '5' }, /"recoveryIntervalMs" must be a finite number ≥ 0, got 5/],
+    ['heartbeatIntervalMs', { heartbeatIntervalMs: 0 }, /"heartbeatIntervalMs" must be a finite number > 0, got 0/],
     ['hashTag', { hashTag: 'tenant' }, /"hashTag" must be a function \(key\) => tag/],
   ])('refuses a bad %s with a TypeError naming it and the value', (_name, over, message) => {
     const options = over === undefined ? undefined : { client, ...(over as object) };
