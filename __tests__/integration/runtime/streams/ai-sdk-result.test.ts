@@ -123,7 +123,7 @@ describe.each(models)('AI SDK streamText with $name in a decorated method', ({ m
 describe('AI SDK streamText: no unhandled rejection, exit 0', () => {
   it('three concurrent streamText calls answered with 429s, in a child process under --unhandled-rejections=strict', async () => {
     const emulator = await start({ random: longest, requestsPerMinute: 60, sliceMs: 1000 });
-    const { stdout } = await run(process.execPath, ['--unhandled-rejections=strict', '-r', './scripts/register.js', '__tests__/integration/runtime/streams/children/stream-text-429.ts'], {
+    const { stdout } = await run(process.execPath, ['--unhandled-rejections=strict', '-r', './scripts/register.js', '__tests__/integration/runtime/children/stream-text-429.ts'], {
       cwd: root,
       env: { ...process.env, EMULATOR_URL: emulator.url },
       timeout: 40_000,
