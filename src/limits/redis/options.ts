@@ -3,7 +3,6 @@
  * @packageDocumentation
  */
 
-import type { Cluster, Redis } from 'ioredis';
 import { consoleLogger, type RedisStoreLogger } from './health';
 import { DEFAULT_PREFIX, validatePrefix } from './keys';
 import { STORE_ERROR_MODES, type StoreErrorMode } from './local-share';
@@ -43,8 +42,24 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5000;
  */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 
-/** An ioredis client: a single `Redis` connection or a `Cluster`. */
-export type RedisStoreClient = Redis | Cluster;
+/**
+ * An ioredis client: a single `Redis` connection or a `Cluster` (ioredis 5), described by what the store uses of
+ * it, so these declarations compile without ioredis installed (ioredis is an optional peer).
+ */
+export interface RedisStoreClient {
+  /** ioredis's connection status (`'wait'`, `'connecting'`, `'ready'`, …). */
+  readonly status: string;
+  /** True for a `Cluster`. */
+  readonly isCluster: boolean;
+  /** Registers a Lua script as a command (ioredis `defineCommand`). */
+  defineCommand(name: string, definition: { lua: string; numberOfKeys?: number; readOnly?: boolean }): void;
+  /** Subscribes once to the `ready` event. */
+  once(event: 'ready', listener: () => void): unknown;
+  /** Unsubscribes from the `ready` event. */
+  removeListener(event: 'ready', listener: () => void): unknown;
+  /** Connects a `lazyConnect` client. */
+  connect(): Promise<unknown>;
+}
 
 /** Options of `RedisStore`. */
 export interface RedisStoreOptions {
