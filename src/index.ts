@@ -27,7 +27,7 @@ export type { RetryBudgetOptions } from './retry/retry-budget';
 export { currentCall } from './runtime/context';
 export type { CallContext } from './runtime/context';
 export { observingFetch } from './runtime/observing-fetch';
-export type { FetchLike } from './runtime/observing-fetch';
+export type { AnyFetch, FetchLike } from './runtime/observing-fetch';
 export type { HeaderValue, HeadersLike } from './providers/headers';
 
 // events
@@ -83,4 +83,4 @@ export type { RateLimitSnapshot, ResourceSnapshot } from './providers/rate-limit
 
 // tokens
 export { countTextTokens, estimateChatTokens, preloadTokenizer, usageTokens } from './tokens';
-export type { ChatRequestLike } from './tokens';
+export type { ChatMessageLike, ChatRequestLike, ContentPartLike, EstimateOptions, GeminiContentsLike, ResponsesInputItemLike, ToolCallLike } from './tokens';
