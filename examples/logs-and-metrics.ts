@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { container } from 'tsyringe';
 import { RateLimited, configureResilience, currentCall, observingFetch } from 'llm-resilience';
 
-const pager = { warn: (message: string) => console.error(`PAGE: ${message}`) };
+const pager = { warn: (message: string) => { console.error(`PAGE: ${message}`); } };
 // #region readme
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -23,7 +23,7 @@ const client = new OpenAI({ maxRetries: 0, fetch: observingFetch() });
 class Chat {
   @RateLimited({ key: 'openai:gpt-4o-mini', requestsPerMinute: 600 })
   async ask(question: string) {
-    return client.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 20, messages: [{ role: 'user', content: question }] }, { signal: currentCall()?.signal });
+    return client.chat.completions.create({ model: 'gpt-4o-mini', max_completion_tokens: 20, messages: [{ role: 'user', content: question }] }, { signal: currentCall()?.signal });
   }
 }
 

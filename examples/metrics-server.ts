@@ -110,7 +110,9 @@ export async function startMetricsExample(options: MetricsExampleOptions = {}): 
     logger,
     metrics: { registry },
     // A real service would page someone or shed optional work here; the warning is logged either way.
-    onLowCapacity: (_event: LowCapacityEvent) => void lowCapacityAlerts++,
+    onLowCapacity: (_event: LowCapacityEvent) => {
+      lowCapacityAlerts++;
+    },
     policies: Object.fromEntries(Object.entries(QUOTAS).map(([model, quota]) => [`openai:${model}`, { ...quota, maxWaitMs: 30_000 }])),
   });
 
@@ -155,13 +157,13 @@ export async function startMetricsExample(options: MetricsExampleOptions = {}): 
   let sequence = 0;
   const tick = setInterval(() => {
     const model: Model = sequence % 3 === 2 ? 'gpt-4o' : 'gpt-4o-mini';
-    const ticket = TICKETS[sequence % TICKETS.length]!;
+    const ticket = TICKETS[sequence % TICKETS.length];
     sequence++;
     const call = summarizer
       .summarize(
         {
           model,
-          max_tokens: 60,
+          max_completion_tokens: 60,
           messages: [
             { role: 'system', content: 'Summarise the support ticket in one sentence.' },
             { role: 'user', content: ticket },
@@ -170,8 +172,13 @@ export async function startMetricsExample(options: MetricsExampleOptions = {}): 
         { signal: abort.signal },
       )
       .then(
-        () => void succeeded++,
-        () => void (abort.signal.aborted ? cancelled++ : failed++),
+        () => {
+          succeeded++;
+        },
+        () => {
+          if (abort.signal.aborted) cancelled++;
+          else failed++;
+        },
       );
     inFlight.add(call);
     void call.finally(() => inFlight.delete(call));
@@ -219,7 +226,7 @@ export async function startMetricsExample(options: MetricsExampleOptions = {}): 
  * quota at once, then one request a second, until `signal` aborts.
  */
 async function otherConsumer(baseURL: string, model: Model, signal: AbortSignal): Promise<void> {
-  const body = JSON.stringify({ model, max_tokens: 5, messages: [{ role: 'user', content: 'batch job' }] });
+  const body = JSON.stringify({ model, max_completion_tokens: 5, messages: [{ role: 'user', content: 'batch job' }] });
   const send = (): Promise<void> =>
     fetch(`${baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal }).then(
       (response) => response.arrayBuffer().then(() => undefined),
@@ -230,8 +237,17 @@ async function otherConsumer(baseURL: string, model: Model, signal: AbortSignal)
   while (!signal.aborted) {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 1000);
-      signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
+    // the abort may have come during the wait
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the listener above, which TypeScript's narrowing does not see
     if (!signal.aborted) await send();
   }
 }

@@ -22,7 +22,7 @@ export async function startScriptedServer(script: Reply[]) {
     req.on('end', () => {
       arrivals.push(performance.now());
       bodies.push(raw ? JSON.parse(raw) : undefined);
-      const reply = script[Math.min(arrivals.length - 1, script.length - 1)]!;
+      const reply = script[Math.min(arrivals.length - 1, script.length - 1)];
       res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
       res.end(JSON.stringify(reply.body ?? okBody()));
     });

@@ -29,7 +29,7 @@ export function articleLoop(): Contender {
     name: 'article-style 2^n retry loop (5)',
     async prepare(baseURL) {
       const client = new OpenAI({ apiKey: 'sk-bench', baseURL, maxRetries: 0 });
-      await client.chat.completions.create({ model: WARM_UP_MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
+      await client.chat.completions.create({ model: WARM_UP_MODEL, messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 1 });
       return { call: (req) => articleRetry(() => client.chat.completions.create(req)) };
     },
   };

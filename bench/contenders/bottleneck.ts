@@ -25,7 +25,7 @@ export function bottleneckContender(quota: Quota): Contender {
     name: 'Bottleneck (RPM) + SDK retries (5)',
     async prepare(baseURL) {
       const client = new OpenAI({ apiKey: 'sk-bench', baseURL, maxRetries: 5 });
-      await client.chat.completions.create({ model: WARM_UP_MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
+      await client.chat.completions.create({ model: WARM_UP_MODEL, messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 1 });
       const limiter = new Bottleneck(bottleneckRpmOptions(quota));
       return {
         call: (req) => limiter.schedule(() => client.chat.completions.create(req)),

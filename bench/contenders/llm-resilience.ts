@@ -42,8 +42,8 @@ export function configureFor(model: string, quota: Quota | undefined, store?: Li
  * on first use).
  */
 export async function warmUp(client: OpenAI): Promise<void> {
-  estimateChatTokens(tickets(1)[0]!);
-  await client.chat.completions.create({ model: WARM_UP_MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
+  estimateChatTokens(tickets(1)[0]);
+  await client.chat.completions.create({ model: WARM_UP_MODEL, messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 1 });
 }
 
 /** The contender. */

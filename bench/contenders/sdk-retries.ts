@@ -10,7 +10,7 @@ export function sdkRetries(maxRetries = 5): Contender {
     name: `openai SDK retries (maxRetries ${maxRetries})`,
     async prepare(baseURL) {
       const client = new OpenAI({ apiKey: 'sk-bench', baseURL, maxRetries });
-      await client.chat.completions.create({ model: WARM_UP_MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
+      await client.chat.completions.create({ model: WARM_UP_MODEL, messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 1 });
       return { call: (req) => client.chat.completions.create(req) };
     },
   };

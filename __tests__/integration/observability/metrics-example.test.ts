@@ -26,7 +26,7 @@ if (!promtool && !promtoolRequired) console.warn('promtool not on PATH: skipping
 
 function typesIn(text: string): Map<string, string> {
   const types = new Map<string, string>();
-  for (const match of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) types.set(match[1]!, match[2]!);
+  for (const match of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) types.set(match[1], match[2]);
   return types;
 }
 

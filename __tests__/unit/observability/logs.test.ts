@@ -130,7 +130,7 @@ describe('EventLogs', () => {
     );
     const text = lines.join('');
     expect(text).not.toMatch(/sk-secret|hunter2/);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ apiKey: '[Redacted]', headers: { authorization: '[Redacted]', 'x-api-key': '[Redacted]', 'api-key': '[Redacted]' } });
+    expect(JSON.parse(lines[0])).toMatchObject({ apiKey: '[Redacted]', headers: { authorization: '[Redacted]', 'x-api-key': '[Redacted]', 'api-key': '[Redacted]' } });
   });
 
   it('logs a limiter refusal of a foreign error by name only', () => {

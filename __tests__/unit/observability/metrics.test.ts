@@ -2,14 +2,16 @@ import 'reflect-metadata';
 import { Counter, Registry } from 'prom-client';
 import { container } from 'tsyringe';
 import { PolicyConfigError, configureResilience } from '../../../index';
-import type { Interceptor } from '../../../src/runtime/interceptor';
+import { EventHub } from '../../../src/events/hub';
 import { ResilienceMetrics } from '../../../src/observability/metrics';
 import { MAX_METRIC_KEYS, OVERFLOW_KEY } from '../../../src/observability/metrics-options';
 import { attempt, eventPipeline, snapshot } from '../../helpers/event-pipeline';
 import { samples } from '../../helpers/prometheus';
 
-function success(runtime: unknown, key: string): void {
-  (runtime as Interceptor).events.succeeded.emit({ key, model: undefined, attempt: 1, estimatedTokens: undefined, actualTokens: undefined });
+function success(runtime: { readonly events: unknown }, key: string): void {
+  const events = runtime.events;
+  if (!(events instanceof EventHub)) throw new Error('the runtime publishes through an EventHub');
+  events.succeeded.emit({ key, model: undefined, attempt: 1, estimatedTokens: undefined, actualTokens: undefined });
 }
 
 describe('metrics', () => {
@@ -88,12 +90,16 @@ describe('metrics', () => {
   });
 
   it('without metrics nothing listens to the per-call events', () => {
-    const runtime = configureResilience(container) as Interceptor;
-    expect(runtime.events.callStart.listening).toBe(false);
-    expect(runtime.events.callEnd.listening).toBe(false);
-    expect(runtime.events.succeeded.listening).toBe(false);
-    const withMetrics = configureResilience(container, { metrics: { registry: new Registry() } }) as Interceptor;
-    expect(withMetrics.events.callStart.listening).toBe(true);
-    expect(withMetrics.events.succeeded.listening).toBe(true);
+    const hub = (events: unknown): EventHub => {
+      if (!(events instanceof EventHub)) throw new Error('the runtime publishes through an EventHub');
+      return events;
+    };
+    const without = hub(configureResilience(container).events);
+    expect(without.callStart.listening).toBe(false);
+    expect(without.callEnd.listening).toBe(false);
+    expect(without.succeeded.listening).toBe(false);
+    const withMetrics = hub(configureResilience(container, { metrics: { registry: new Registry() } }).events);
+    expect(withMetrics.callStart.listening).toBe(true);
+    expect(withMetrics.succeeded.listening).toBe(true);
   });
 });

@@ -13,7 +13,7 @@ afterAll(() => configureResilience(container));
 const unavailable = (): Error => Object.assign(new Error('unavailable'), { status: 503 });
 
 /** Settles a call on the fake clock (a new key starts with one request: later calls wait a few ms for theirs). */
-async function settle<T>(pending: Promise<T>): Promise<T | unknown> {
+async function settle(pending: Promise<unknown>): Promise<unknown> {
   let done = false;
   const outcome = pending.then(
     (value) => ((done = true), value),

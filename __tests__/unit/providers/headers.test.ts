@@ -90,7 +90,7 @@ describe('readHeader', () => {
         throw new Error('boom');
       },
     };
-    const throwingRecord = new Proxy({} as Record<string, string>, {
+    const throwingRecord = new Proxy({}, {
       has() {
         throw new Error('boom');
       },

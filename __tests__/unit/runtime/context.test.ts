@@ -5,19 +5,26 @@
  */
 import 'reflect-metadata';
 
-type Library = typeof import('../../../index');
-type ContextModule = typeof import('../../../src/runtime/context');
+import type * as library from '../../../index';
+import type * as contextModule from '../../../src/runtime/context';
+import type * as tsyringe from 'tsyringe';
+
+type Library = typeof library;
+type ContextModule = typeof contextModule;
 
 /** A fresh copy of the library (decorators, runtime, context switch) and tsyringe's container for it. */
-function freshLibrary(): { lib: Library; context: ContextModule; container: import('tsyringe').DependencyContainer } {
-  let loaded: { lib: Library; context: ContextModule; container: import('tsyringe').DependencyContainer } | undefined;
+function freshLibrary(): { lib: Library; context: ContextModule; container: tsyringe.DependencyContainer } {
+  let loaded: { lib: Library; context: ContextModule; container: tsyringe.DependencyContainer } | undefined;
+  // a fresh module registry per test: the context's switch is process state, so each test loads its own copy
+  /* eslint-disable @typescript-eslint/no-require-imports -- jest.isolateModules needs synchronous requires */
   jest.isolateModules(() => {
     loaded = {
       lib: require('../../../index') as Library,
       context: require('../../../src/runtime/context') as ContextModule,
-      container: (require('tsyringe') as typeof import('tsyringe')).container,
+      container: (require('tsyringe') as typeof tsyringe).container,
     };
   });
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return loaded!;
 }
 
@@ -31,7 +38,7 @@ afterEach(() => emitWarning.mockRestore());
 /** Messages of the warnings about the call context emitted so far. */
 const contextWarnings = () =>
   emitWarning.mock.calls
-    .filter(([, options]) => (options as { code?: string } | undefined)?.code === 'LLM_RESILIENCE_ASYNC_CONTEXT')
+    .filter(([, options]) => (options)?.code === 'LLM_RESILIENCE_ASYNC_CONTEXT')
     .map(([message]) => String(message));
 
 describe('call context', () => {

@@ -26,7 +26,7 @@ const headers = (remaining: number) => ({
   'x-ratelimit-remaining-tokens': '999000',
 });
 
-type Req = { model: string; prompt: string; max_tokens: number };
+interface Req { model: string; prompt: string; max_tokens: number }
 
 /** A service whose first three attempts are 429s with `retry-after-ms: 200`. */
 function flakyService() {
@@ -35,7 +35,7 @@ function flakyService() {
     @AdaptiveRetry({ maxRetries: 3, baseDelayMs: 100 })
     @RateLimited({ key: (req: Req) => `openai:${req.model}` })
     @TokenBudget({ key: (req: Req) => `openai:${req.model}`, estimate: (req: Req) => req.max_tokens + 10 })
-    async complete(req: Req) {
+    async complete(_req: Req) {
       calls++;
       if (calls <= 3) throw new OpenAI.RateLimitError(429, { error: { message: 'slow down' } }, 'slow down', new Headers({ ...headers(3 - calls), 'retry-after-ms': '200' }));
       return { data: { usage: { total_tokens: 42 } }, response: { headers: new Headers(headers(0)) } };
@@ -76,7 +76,7 @@ describe('events through decorated methods (fake clock)', () => {
     const retries = lines.filter((r) => r.msg === 'llm call failed; retrying');
     expect(retries).toHaveLength(3);
     expect(retries[0]).toMatchObject({ key: 'openai:gpt-4o-mini', model: 'gpt-4o-mini', attempt: 1, status: 429, reason: 'rate-limited', retryAfterMs: 200, estimatedTokens: 100, remainingRequests: 2, remainingTokens: 999_000 });
-    expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(200);
+    expect(retries[0].delayMs).toBeGreaterThanOrEqual(200);
     const cooldowns = lines.filter((r) => r.msg === 'provider rate limit: key paused');
     expect(cooldowns[0]).toMatchObject({ key: 'openai:gpt-4o-mini', model: 'gpt-4o-mini', attempt: 1, status: 429, waitMs: 200, source: 'retry-after-ms' });
     expect(lines.find((r) => r.msg === 'llm call rejected by limiter')).toMatchObject({ key: 'openai:gpt-4o-mini', model: 'gpt-4o-mini', estimatedTokens: 2_000_010, reason: 'larger than tokensPerMinute' });

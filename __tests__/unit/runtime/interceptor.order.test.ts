@@ -65,6 +65,6 @@ describe('decorator order', () => {
     expect(dispatchesB.map((t) => t - startB)).toEqual(dispatchesA.map((t) => t - start));
     // The retry passed through the limiter again: 4 requests at 1/s (burst 1), and the 429's cooldown held the key.
     const offsets = dispatchesA.map((t) => t - start);
-    for (let i = 1; i < offsets.length; i++) expect(offsets[i]! - offsets[i - 1]!).toBeGreaterThanOrEqual(300);
+    for (let i = 1; i < offsets.length; i++) expect(offsets[i] - offsets[i - 1]).toBeGreaterThanOrEqual(300);
   });
 });

@@ -41,7 +41,7 @@ class Scripted {
   calls = 0;
   constructor(private readonly script: Array<() => unknown>) {}
   next(): unknown {
-    const step = this.script[Math.min(this.calls, this.script.length - 1)]!;
+    const step = this.script[Math.min(this.calls, this.script.length - 1)];
     this.calls++;
     return step();
   }
@@ -162,9 +162,9 @@ describe('@AdaptiveRetry', () => {
     }
     const { value, elapsed } = await settle(new Service().call());
     expect(value).toBe('second');
-    expect(seen[0]!.aborted).toBe(true);
-    expect(seen[0]!.reason).toBeInstanceOf(AttemptTimeoutError);
-    expect(seen[1]!.aborted).toBe(false);
+    expect(seen[0].aborted).toBe(true);
+    expect(seen[0].reason).toBeInstanceOf(AttemptTimeoutError);
+    expect(seen[1].aborted).toBe(false);
     expect(elapsed).toBeGreaterThanOrEqual(500);
   });
 
@@ -219,7 +219,7 @@ describe('@AdaptiveRetry', () => {
       let inner: AbortSignal | undefined;
       class Service {
         @AdaptiveRetry()
-        async call(signal: AbortSignal) {
+        async call(_signal: AbortSignal) {
           inner = currentCall()!.signal;
           return new Promise(() => undefined);
         }
@@ -261,6 +261,7 @@ describe('@AdaptiveRetry', () => {
         }
         @AdaptiveRetry()
         async rejectsString(): Promise<never> {
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the case under test: a rejection with a non-Error
           return Promise.reject('a string');
         }
       }

@@ -26,7 +26,7 @@ beforeEach(() => {
 afterEach(() => expect(clock.pendingTimers).toBe(0));
 afterAll(() => configureResilience(container));
 
-type Chunk = { object: 'chat.completion.chunk'; choices: Array<{ index: number; delta: { role?: string; content?: string } }>; usage?: object };
+interface Chunk { object: 'chat.completion.chunk'; choices: Array<{ index: number; delta: { role?: string; content?: string } }>; usage?: object }
 const role = (): Chunk => ({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' } }] });
 const text = (content: string): Chunk => ({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }] });
 const usage = (prompt: number, completion: number): Chunk => ({
@@ -38,7 +38,7 @@ const http = (status: number, headers: Record<string, string> = {}): Error => Ob
 
 /** Never settles unless `signal` aborts (then rejects, as an SDK's fetch does). */
 function stall(signal: AbortSignal | undefined): Promise<never> {
-  return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+  return new Promise((_, reject) => signal?.addEventListener('abort', () => { reject(signal.reason as Error); }, { once: true }));
 }
 
 const SPEC: LimitSpec = { key: 'stream', requestsPerMinute: 6000, requestBurst: 100, tokensPerMinute: 600_000, tokenBurst: 600_000, tokensPerDay: undefined, learnRequests: false, learnTokens: false };
@@ -103,7 +103,7 @@ describe('streams: retried until the first content, never after', () => {
       @RateLimited({ key: 'stream', requestsPerMinute: 6000, burst: 100 })
       @TokenBudget({ key: 'stream', tokensPerMinute: 600_000, burst: 600_000, estimate: () => 2000 })
       async stream(): Promise<AsyncGenerator<Chunk>> {
-        return scripts[calls++]!(currentCall()?.signal);
+        return scripts[calls++](currentCall()?.signal);
       }
     }
     const stream = await settle(new Chat().stream());
