@@ -102,6 +102,16 @@ export default defineConfig(
   layer(['src/policy/**/*.ts'], 'runtime', 'observability'),
 
   // Tests: the same rules, relaxed only where idiomatic jest code would be noise.
+  // Benchmarks: measuring code, not shipped.
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      // Decorated methods under measurement are `async` and await nothing: that is what is measured.
+      '@typescript-eslint/require-await': 'off',
+      // Indexing sample arrays and result maps the benchmark itself filled: a wrong guess fails the run loudly.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
   {
     files: ['__tests__/**/*.ts'],
     rules: {

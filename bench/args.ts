@@ -32,15 +32,15 @@ export function parseArgs(argv: readonly string[]): BenchArgs | 'help' {
   let quick = false;
   let noFleet = false;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = argv[i];
     if (arg === '--help' || arg === '-h') return 'help';
     if (arg === '--quick') quick = true;
     else if (arg === '--no-fleet') noFleet = true;
     else if (arg === '--only' || arg.startsWith('--only=')) {
-      const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
+      const value = arg === '--only' ? argv.at(++i) : arg.slice('--only='.length);
       const wanted = (value ?? '').split(',').filter((p) => p !== '');
       const unknown = wanted.filter((p) => !(PARTS as readonly string[]).includes(p));
-      if (wanted.length === 0 || unknown.length > 0) throw new Error(`unknown part "${unknown.join(',') || value}"\n${USAGE}`);
+      if (wanted.length === 0 || unknown.length > 0) throw new Error(`unknown part "${unknown.join(',') || (value ?? '')}"\n${USAGE}`);
       parts = PARTS.filter((p) => wanted.includes(p));
     } else throw new Error(`unknown option "${arg}"\n${USAGE}`);
   }

@@ -28,7 +28,7 @@ export function runInChild<T>(file: string, args: readonly string[], nodeFlags: 
       clearTimeout(timer);
       process.off('exit', kill);
       if (result !== undefined) resolve(result.value);
-      else reject(new Error(`${file} exited (${code ?? signal}) without a result`));
+      else reject(new Error(`${file} exited (${String(code ?? signal)}) without a result`));
     });
   });
 }

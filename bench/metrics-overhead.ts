@@ -88,7 +88,7 @@ async function run(call: () => Promise<unknown>, n: number): Promise<number> {
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function main(): Promise<void> {
@@ -150,9 +150,9 @@ function hooks(): void {
   };
   const results: Record<string, number[]> = { 'no metrics': [], metrics: [] };
   for (let round = 0; round < 7; round++) {
-    for (const [name, events] of Object.entries(variants)) results[name]!.push(once(events));
+    for (const [name, events] of Object.entries(variants)) results[name].push(once(events));
   }
-  const [off, on] = [Math.min(...results['no metrics']!), Math.min(...results.metrics!)];
+  const [off, on] = [Math.min(...results['no metrics']), Math.min(...results.metrics)];
   console.log(`events of one call (call start, capacity observed, succeeded, call end): no metrics ${off.toFixed(0)} ns, metrics ${on.toFixed(0)} ns (+${(on - off).toFixed(0)} ns)`);
 }
 

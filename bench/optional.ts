@@ -20,20 +20,20 @@ export interface RedisHelper {
   startRedisServer(): Promise<{ url: string; host: string; port: number; stop(): Promise<void> }>;
 }
 
-function load<T>(relative: string, member?: string): T | undefined {
+function load(relative: string, member?: string): unknown {
   const file = join(ROOT, relative);
   if (!existsSync(`${file}.ts`) && !existsSync(`${file}.js`)) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by path only when the file exists
   const module = require(file) as Record<string, unknown>;
-  return (member === undefined ? module : module[member]) as T | undefined;
+  return member === undefined ? module : module[member];
 }
 
 /** `RedisStore`, or undefined when `src/limits/redis/redis-store.ts` is absent. */
 export function loadRedisStore(): RedisStoreCtor | undefined {
-  return load<RedisStoreCtor>('src/limits/redis/redis-store', 'RedisStore');
+  return load('src/limits/redis/redis-store', 'RedisStore') as RedisStoreCtor | undefined;
 }
 
 /** The Redis test helper, or undefined when absent. */
 export function loadRedisHelper(): RedisHelper | undefined {
-  return load<RedisHelper>('__tests__/helpers/redis-server');
+  return load('__tests__/helpers/redis-server') as RedisHelper | undefined;
 }

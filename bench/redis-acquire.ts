@@ -44,13 +44,13 @@ function parseArgs(argv: readonly string[]): Options {
 
 /** Aligned plain-text table. */
 function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 interface Measurement {
@@ -82,7 +82,7 @@ async function measure(op: () => Promise<unknown>, options: Options): Promise<Me
 
 function best(runs: readonly Measurement[]): Measurement {
   const byThroughput = [...runs].sort((a, b) => b.opsPerSecond - a.opsPerSecond);
-  const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
   return { opsPerSecond: median(byThroughput.map((r) => r.opsPerSecond)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) };
 }
 
@@ -142,8 +142,8 @@ async function throughput(url: string, options: Options): Promise<void> {
 
 function fairnessRows(label: string, results: readonly WorkerResult[]): string[][] {
   const all = results.flatMap((r) => r.grants).sort((x, y) => x - y);
-  const start = all[0]!;
-  const mid = (start + all[all.length - 1]!) / 2;
+  const start = all[0];
+  const mid = (start + all[all.length - 1]) / 2;
   const firstHalf = all.filter((t) => t < mid).length;
   return results.map((r, i) => [
     `${label} #${i + 1}`,
@@ -174,7 +174,7 @@ async function fairness(url: string): Promise<void> {
     table(['process', 'grants', 'share of 1st half', 'max wait ms', 'last grant ms'], [...fairnessRows('equal', a.results), ...fairnessRows('mixed', b.results)]),
   );
   const mixedTokens = mixed.reduce((sum, c) => sum + c.calls * c.estimate!, 0);
-  const mixedIdeal = (mixedTokens / mixed[0]!.tokensPerMinute!) * 60;
+  const mixedIdeal = (mixedTokens / mixed[0].tokensPerMinute!) * 60;
   console.log(
     `wall: equal ${(a.wallMs / 1000).toFixed(2)} s (ideal ${((600 / 6000) * 60).toFixed(2)} s), ` +
       `mixed ${(b.wallMs / 1000).toFixed(2)} s (ideal ${mixedIdeal.toFixed(2)} s: ${mixedTokens} tokens from an empty bucket)`,
@@ -193,7 +193,7 @@ async function main(): Promise<void> {
   const server = availability.kind === 'binary' ? await startRedisServer() : undefined;
   const url = availability.kind === 'url' ? availability.url : server!.url;
   console.log(
-    `Redis: ${server ? `local redis-server started for the run (${url})` : url} · Node ${process.version} · ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()} · load ${loadavg()[0]!.toFixed(1)}`,
+    `Redis: ${server ? `local redis-server started for the run (${url})` : url} · Node ${process.version} · ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()} · load ${loadavg()[0].toFixed(1)}`,
   );
   try {
     await throughput(url, options);

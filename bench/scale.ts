@@ -106,7 +106,7 @@ function pendingTimeouts(): number {
 
 /** Starts `n` calls synchronously and returns the heap they hold (synchronous GCs: no timer runs in between). */
 async function heldBytes(n: number, start: (i: number) => Promise<unknown>, queuedNow: () => number): Promise<{ bytes: number; queued: number; all: Promise<unknown> }> {
-  const promises: Array<Promise<unknown>> = new Array(n).fill(undefined);
+  const promises = new Array<Promise<unknown>>(n);
   await settleHeap();
   gcSync();
   const before = process.memoryUsage().heapUsed;
@@ -132,7 +132,7 @@ async function queueRun(
   const n = sizes.queued;
   const memory = await heldBytes(n, slow.start, slow.queued);
   await memory.all;
-  const promises: Array<Promise<unknown>> = new Array(n).fill(undefined);
+  const promises = new Array<Promise<unknown>>(n);
   await settleHeap();
   const baseTimers = pendingTimeouts();
   const t0 = nowNs();
@@ -233,7 +233,9 @@ async function limiterQueue(sizes: ScaleSizes): Promise<QueueFigures> {
   };
   const acquire = (key: string, parts: DemandPart[], bounds: AcquireBounds): Promise<void> => {
     const waiting = limiter.acquire(key, parts, bounds, undefined);
-    return waiting === undefined ? Promise.resolve(onGrant()) : waiting.then(onGrant);
+    if (waiting !== undefined) return waiting.then(onGrant);
+    onGrant();
+    return Promise.resolve();
   };
   await Promise.all(Array.from({ length: 2 * sizes.drainBurst + 10 }, () => acquire(SCALE_KEY, fastParts, fastBounds)));
   await acquire(SLOW_KEY, slowParts, slowBounds);
@@ -259,16 +261,16 @@ async function perKeyCount(keys: readonly string[], call: (key: string) => Promi
   const perRound = Math.ceil(calls / rounds);
   for (let r = 0; r < rounds; r++) {
     for (let c = 0; c < counts.length; c++) {
-      const count = counts[c]!;
+      const count = counts[c];
       const start = nowNs();
       for (let i = 0; i < perRound; i++) {
-        const pending = call(keys[(r * perRound + i) % count]!);
+        const pending = call(keys[(r * perRound + i) % count]);
         if (pending !== undefined) await pending;
       }
-      samples[c]!.push(Number(nowNs() - start) / perRound);
+      samples[c].push(Number(nowNs() - start) / perRound);
     }
   }
-  return { 10: median(samples[0]!), 1000: median(samples[1]!), all: median(samples[2]!) };
+  return { 10: median(samples[0]), 1000: median(samples[1]), all: median(samples[2]) };
 }
 
 const makeKeys = (count: number, tag: string): string[] => Array.from({ length: count }, (_, i) => `tenant-${i}-${tag}:gpt-4o-mini`);
@@ -311,7 +313,8 @@ async function limiterKeys(sizes: ScaleSizes): Promise<KeyFigures> {
   const names = makeKeys(sizes.keys, 'memory');
   const keys = names.map(partsFor);
   const before = await settleHeap();
-  await Promise.all(keys.map((p) => limiter.acquire(p[0]!.spec.key, p, bounds, undefined)));
+  // some acquires are granted at once (undefined), the others wait: all must be done
+  await Promise.all(keys.map(async (p) => limiter.acquire(p[0].spec.key, p, bounds, undefined)));
   const after = await settleHeap();
   const nsPerCall = await perKeyCount(names, (key) => limiter.acquire(key, partsByKey.get(key)!, bounds, undefined), sizes.keyCalls);
   return { variant: 'Limiter.acquire + MemoryStore (sync grant)', keys: sizes.keys, bytesPerKey: (after - before) / sizes.keys, nsPerCall };

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const worker = async (): Promise<void> => {
     while (Date.now() < until) {
       await service
-        .call({ model: 'gpt-4o-mini', max_tokens: 40, messages: [{ role: 'user', content: `Summarise ticket ${completed}: refund please.` }] }, { signal: caller.signal })
+        .call({ model: 'gpt-4o-mini', max_completion_tokens: 40, messages: [{ role: 'user', content: `Summarise ticket ${completed}: refund please.` }] }, { signal: caller.signal })
         .then(() => completed++, () => failed++);
     }
   };

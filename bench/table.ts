@@ -9,7 +9,7 @@ export interface Column {
 /** Renders rows under headers as an aligned text table. */
 export function textTable(columns: readonly Column[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const cell = (text: string, i: number): string => (columns[i]!.right ? text.padStart(widths[i]!) : text.padEnd(widths[i]!));
+  const cell = (text: string, i: number): string => (columns[i].right ? text.padStart(widths[i]) : text.padEnd(widths[i]));
   const line = (cells: readonly string[]): string => cells.map(cell).join('  ').trimEnd();
   return [line(columns.map((c) => c.header)), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

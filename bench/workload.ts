@@ -105,7 +105,7 @@ export function idealFromCounters(counters: EmulatorCounters, quota: Quota): num
 /** Summarises settled outcomes plus the emulator's counters into a {@link BatchResult}. */
 export function summarise(
   contender: string,
-  outcomes: readonly PromiseSettledResult<unknown>[],
+  outcomes: ReadonlyArray<PromiseSettledResult<unknown>>,
   counters: EmulatorCounters,
   quota: Quota,
   wallSeconds: number,
