@@ -9,8 +9,11 @@ const run = promisify(execFile);
 const root = join(__dirname, '../../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
+/** The README's client sections (Clients and streams): one example per client, each streaming against the emulator. */
+const CLIENT_EXAMPLES = ['examples/clients/openai.ts', 'examples/clients/anthropic.ts', 'examples/clients/ai-sdk.ts', 'examples/clients/langchain.ts', 'examples/clients/gemini.ts'];
+
 /** Example files whose `#region readme` is quoted in the README. */
-const EXAMPLES = ['examples/quickstart.ts', 'examples/observing-fetch.ts', 'examples/redis-fleet.ts', 'examples/emulator.ts', 'examples/logs-and-metrics.ts', 'examples/events.ts'];
+const EXAMPLES = ['examples/quickstart.ts', 'examples/observing-fetch.ts', 'examples/redis-fleet.ts', 'examples/emulator.ts', 'examples/logs-and-metrics.ts', 'examples/events.ts', ...CLIENT_EXAMPLES];
 
 /** The `#region readme` part of an example file. */
 function readmeRegion(file: string): string {
@@ -39,7 +42,7 @@ describe('examples (type-checked by `npm test`; run here so none of them rots)',
     for (const block of blocks) expect(regions).toContain(block);
   });
 
-  it.each(['examples/observing-fetch.ts', 'examples/redis-fleet.ts', 'examples/emulator.ts', 'examples/logs-and-metrics.ts', 'examples/events.ts'])(
+  it.each(['examples/observing-fetch.ts', 'examples/redis-fleet.ts', 'examples/emulator.ts', 'examples/logs-and-metrics.ts', 'examples/events.ts', ...CLIENT_EXAMPLES])(
     'the README snippet in %s is the example, verbatim',
     (file) => {
       expect(readme).toContain('```ts\n' + readmeRegion(file) + '```');
@@ -55,6 +58,12 @@ describe('examples (type-checked by `npm test`; run here so none of them rots)',
     });
     return JSON.parse(stdout.trim().split('\n').pop()!);
   }
+
+  // each SDK reads its base URL and key from the environment: ANTHROPIC_BASE_URL is the origin, Gemini's too
+  it.each(CLIENT_EXAMPLES)('%s streams three answers against the emulator, each completed with its usage settled', async (file) => {
+    const env = { ANTHROPIC_BASE_URL: emulator.origin, ANTHROPIC_API_KEY: 'sk-example', GOOGLE_GEMINI_BASE_URL: emulator.origin, GEMINI_API_KEY: 'example' };
+    expect(await runExample(file, env)).toEqual({ streamed: 3, completed: 3, usageSettled: 3 });
+  }, 40_000);
 
   it('examples/observing-fetch.ts learns the limits from success headers', async () => {
     expect(await runExample('examples/observing-fetch.ts')).toEqual({ learnedRequestsPerMinute: 500, learnedTokensPerMinute: 200_000 });

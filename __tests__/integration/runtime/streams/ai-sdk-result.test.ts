@@ -38,7 +38,6 @@ function writer(model: LanguageModel, retry = {}) {
   class Writer {
     @AdaptiveRetry({ maxRetries: 5, baseDelayMs: 20, maxDelayMs: 10_000, ...retry })
     @TokenBudget({ key: 'ai', tokensPerMinute: 600_000, estimate: (req: Ask) => estimateChatTokens({ ...req, model }) })
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the runtime finds the caller's signal among the arguments
     async write(req: Ask, _options?: { signal?: AbortSignal }) {
       // onError: the SDK logs every error part with console.error by default, the 429s the runtime retries included
       return streamText({ model, ...req, maxRetries: 0, abortSignal: currentCall()?.signal, onError: () => undefined });

@@ -25,7 +25,6 @@ function service(client: GoogleGenAI, retry = {}) {
   class Gemini {
     @AdaptiveRetry({ maxRetries: 3, baseDelayMs: 20, maxDelayMs: 10_000, ...retry })
     @TokenBudget({ key: 'gemini', tokensPerMinute: 600_000, estimate: (req: GenerateContentParameters) => estimateChatTokens(req) })
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the runtime finds the caller's signal among the arguments
     async stream(req: GenerateContentParameters, _options?: { signal?: AbortSignal }) {
       return client.models.generateContentStream({ ...req, config: { ...req.config, abortSignal: currentCall()?.signal } });
     }

@@ -8,7 +8,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { ChatCompletionStreamParams } from 'openai/lib/ChatCompletionStream';
-import { AdaptiveRetry, TokenBudget, currentCall, estimateChatTokens } from '../../../../index';
+import { AdaptiveRetry, RateLimited, TokenBudget, currentCall, estimateChatTokens, observingFetch } from '../../../../index';
 import { configureRecorded, emulators, longest, recordingFetch, retryGaps, viewOf, waitFor } from '../clients-support';
 
 const start = emulators();
@@ -21,7 +21,6 @@ function claude(client: Anthropic, retry = {}) {
   class Claude {
     @AdaptiveRetry({ maxRetries: 3, baseDelayMs: 20, maxDelayMs: 10_000, ...retry })
     @TokenBudget({ key: 'anthropic', tokensPerMinute: 400_000, estimate: (req: Params) => estimateChatTokens(req) })
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the runtime finds the caller's signal among the arguments
     async stream(req: Params, _options?: { signal?: AbortSignal }) {
       return client.messages.stream(req, { signal: currentCall()?.signal });
     }
@@ -202,5 +201,33 @@ describe('openai chat.completions.stream() and responses.stream() in a decorated
       ['completed', 17],
     ]);
     expect(emulator.counters().perEndpoint.responses).toMatchObject({ requests: 3, rateLimited: 1, succeeded: 2 });
+  });
+});
+
+describe('SDK event streams: limits learned from the stream responses through observingFetch', () => {
+  it('Anthropic messages.stream() and openai chat.completions.stream() with no limits configured: learned from the headers', async () => {
+    const emulator = await start({ random: longest, requestsPerMinute: 500, tokensPerMinute: 90_000 });
+    const recorded = configureRecorded();
+    const openai = new OpenAI({ apiKey: 'test', baseURL: emulator.url, maxRetries: 0, fetch: observingFetch() });
+    const anthropic = new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0, fetch: observingFetch() });
+    const chatParams: ChatCompletionStreamParams = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_completion_tokens: 4 };
+    class Streams {
+      @RateLimited({ key: 'openai' })
+      @TokenBudget({ key: 'openai', estimate: (req: ChatCompletionStreamParams) => estimateChatTokens(req) })
+      async chat(req: ChatCompletionStreamParams) {
+        return openai.chat.completions.stream(req, { signal: currentCall()?.signal });
+      }
+
+      @RateLimited({ key: 'anthropic' })
+      @TokenBudget({ key: 'anthropic', estimate: (req: Params) => estimateChatTokens(req) })
+      async claude(req: Params) {
+        return anthropic.messages.stream(req, { signal: currentCall()?.signal });
+      }
+    }
+    const streams = new Streams();
+    expect((await (await streams.chat(chatParams)).finalChatCompletion()).choices[0]?.message.content?.split(' ')).toHaveLength(4);
+    expect((await (await streams.claude(params)).finalMessage()).usage.output_tokens).toBe(6);
+    expect(viewOf(recorded.store, 'openai')).toMatchObject({ requestsPerMinute: 500, tokensPerMinute: 90_000 });
+    expect(viewOf(recorded.store, 'anthropic')).toMatchObject({ requestsPerMinute: 500, tokensPerMinute: 90_000 });
   });
 });

@@ -7,7 +7,7 @@
 import type { AIMessageChunk } from '@langchain/core/messages';
 import { IterableReadableStream } from '@langchain/core/utils/stream';
 import { ChatOpenAI } from '@langchain/openai';
-import { AdaptiveRetry, StreamInterruptedError, TokenBudget, currentCall, estimateChatTokens } from '../../../../index';
+import { AdaptiveRetry, RateLimited, StreamInterruptedError, TokenBudget, currentCall, estimateChatTokens, observingFetch } from '../../../../index';
 import type { EmulatorHandle } from '../../../../src/testing/emulator';
 import { configureRecorded, emulators, longest, recordingFetch, retryGaps, viewOf, waitFor } from '../clients-support';
 
@@ -31,7 +31,6 @@ function service(model: ChatOpenAI, retry = {}) {
     @AdaptiveRetry({ maxRetries: 3, baseDelayMs: 20, maxDelayMs: 10_000, ...retry })
     // 'hello' as one user message + the completion cap: what LangChain sends
     @TokenBudget({ key: 'langchain', tokensPerMinute: 600_000, estimate: (prompt: string) => estimateChatTokens({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }], max_tokens: model.maxTokens }) })
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the runtime finds the caller's signal among the arguments
     async stream(prompt: string, _options?: { signal?: AbortSignal }) {
       return model.stream(prompt, { signal: currentCall()?.signal });
     }
@@ -124,5 +123,22 @@ describe('LangChain ChatOpenAI.stream(): ends', () => {
     expect(recorded.retries).toEqual([]);
     expect(recorded.streamEnds).toEqual([expect.objectContaining({ outcome: 'interrupted', actualTokens: undefined })]);
     expect(viewOf(recorded.store, 'langchain')?.dayUsed).toBe(estimateChatTokens({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 6 }));
+  });
+});
+
+describe('LangChain ChatOpenAI.stream(): limits learned through observingFetch', () => {
+  it('no limits configured: learned from the stream response headers (configuration.fetch)', async () => {
+    const emulator = await start({ random: longest, requestsPerMinute: 500, tokensPerMinute: 90_000 });
+    const recorded = configureRecorded();
+    const model = chatModel(emulator, { fetch: observingFetch() });
+    class Chat {
+      @RateLimited({ key: 'learned' })
+      @TokenBudget({ key: 'learned', estimate: (prompt: string) => estimateChatTokens({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }], max_tokens: 6 }) })
+      async stream(prompt: string) {
+        return model.stream(prompt, { signal: currentCall()?.signal });
+      }
+    }
+    expect((await read(await new Chat().stream('hello'))).text.split(' ')).toHaveLength(6);
+    expect(viewOf(recorded.store, 'learned')).toMatchObject({ requestsPerMinute: 500, tokensPerMinute: 90_000 });
   });
 });

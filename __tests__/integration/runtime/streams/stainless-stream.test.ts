@@ -10,7 +10,7 @@ import { Stream as AnthropicStream } from '@anthropic-ai/sdk/streaming';
 import OpenAI from 'openai';
 import { Stream as OpenAIStream } from 'openai/streaming';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
-import { AdaptiveRetry, StreamInterruptedError, TokenBudget, currentCall, estimateChatTokens } from '../../../../index';
+import { AdaptiveRetry, AttemptTimeoutError, RateLimited, StreamInterruptedError, TokenBudget, currentCall, estimateChatTokens, observingFetch } from '../../../../index';
 import { configureRecorded, emulators, longest, since, viewOf, waitFor } from '../clients-support';
 
 const start = emulators();
@@ -158,7 +158,6 @@ describe('openai chat.completions.create({ stream: true }) in a decorated method
     const client = new OpenAI({ apiKey: 'test', baseURL: emulator.url, maxRetries: 0 });
     class Chat {
       @AdaptiveRetry({ maxRetries: 2, ...retry })
-      // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the runtime finds the caller's signal among the arguments
       async stream(req: ChatCompletionCreateParamsStreaming, _options: { signal: AbortSignal }) {
         return client.chat.completions.create(req, { signal: currentCall()?.signal });
       }
@@ -186,6 +185,66 @@ describe('openai chat.completions.create({ stream: true }) in a decorated method
     await waitFor(() => emulator.counters().aborted === 1);
     expect(emulator.counters()).toMatchObject({ requests: 1, aborted: 1, succeeded: 0 });
     expect(recorded.streamEnds).toEqual([expect.objectContaining({ outcome: 'aborted' })]);
+  });
+
+  it('firstChunkTimeoutMs aborts a silent stream and sends again; idleTimeoutMs ends a stream that goes silent after content', async () => {
+    // the first stream's first token would take 10 s: aborted at 300 ms, the second attempt streams at once
+    const emulator = await start({ random: longest, streaming: { firstChunkDelayMs: 10_000 } });
+    const recorded = configureRecorded();
+    recorded.runtime.events.onRetry(() => emulator.setStreaming(undefined));
+    const client = new OpenAI({ apiKey: 'test', baseURL: emulator.url, maxRetries: 0 });
+    class Chat {
+      @AdaptiveRetry({ maxRetries: 2, baseDelayMs: 20, firstChunkTimeoutMs: 300, idleTimeoutMs: 300 })
+      async stream(req: ChatCompletionCreateParamsStreaming) {
+        return client.chat.completions.create(req, { signal: currentCall()?.signal });
+      }
+    }
+    const started = performance.now();
+    const { text } = await readChat(await new Chat().stream(chatRequest(6)));
+    expect(text.split(' ')).toHaveLength(6);
+    expect(since(started)).toBeLessThan(5000);
+    expect(recorded.retries).toEqual([expect.objectContaining({ attempt: 1, reason: 'attempt-timeout' })]);
+    await waitFor(() => emulator.counters().aborted === 1);
+    expect(emulator.counters()).toMatchObject({ requests: 2, aborted: 1, succeeded: 1 });
+
+    // a token every 2 s: the gap after the first one is over idleTimeoutMs
+    emulator.setStreaming({ chunkDelayMs: 2000 });
+    let streamed = '';
+    const error = await (async () => {
+      for await (const chunk of await new Chat().stream(chatRequest(6))) streamed += chunk.choices[0]?.delta.content ?? '';
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect((error as StreamInterruptedError).cause).toBeInstanceOf(AttemptTimeoutError);
+    expect(((error as StreamInterruptedError).cause as AttemptTimeoutError).phase).toBe('idle');
+    expect(streamed.split(' ')).toHaveLength(1);
+    await waitFor(() => emulator.counters().aborted === 2);
+    expect(emulator.counters().requests).toBe(3); // never sent again
+  });
+
+  it('without include_usage a completed stream keeps its estimate charged, and the process warns once', async () => {
+    const emulator = await start({ random: longest });
+    const recorded = configureRecorded();
+    // the warning is once per process (per test file under jest): no other test here streams without include_usage
+    const emitWarning = jest.spyOn(process, 'emitWarning');
+    try {
+      const client = new OpenAI({ apiKey: 'test', baseURL: emulator.url, maxRetries: 0 });
+      class Chat {
+        @TokenBudget({ key: KEY, tokensPerMinute: 600_000, estimate: (req: ChatCompletionCreateParamsStreaming) => estimateChatTokens(req) })
+        async stream(req: ChatCompletionCreateParamsStreaming) {
+          return client.chat.completions.create(req, { signal: currentCall()?.signal });
+        }
+      }
+      const request = { ...chatRequest(5), stream_options: undefined };
+      for (let i = 0; i < 2; i++) expect((await readChat(await new Chat().stream(request))).usage).toBeUndefined();
+      expect(recorded.streamEnds.map((e) => [e.outcome, e.actualTokens])).toEqual([
+        ['completed', undefined],
+        ['completed', undefined],
+      ]);
+      expect(viewOf(recorded.store, KEY)?.dayUsed).toBe(2 * estimateChatTokens(request));
+      expect(emitWarning.mock.calls.filter(([, options]) => (options)?.code === 'LLM_RESILIENCE_STREAM_USAGE')).toHaveLength(1);
+    } finally {
+      emitWarning.mockRestore();
+    }
   });
 
   it('tee() and toReadableStream() of the returned Stream go through the runtime too (usage settled once)', async () => {
@@ -317,5 +376,33 @@ describe('Anthropic messages.create({ stream: true }) in a decorated method', ()
     expect(text.split(' ')).toHaveLength(6);
     expect(recorded.retries).toEqual([expect.objectContaining({ status: 529 })]);
     expect(emulator.counters()).toMatchObject({ requests: 2, serverErrors: 1, succeeded: 1 });
+  });
+});
+
+describe('SDK Streams: limits learned from the stream responses through observingFetch', () => {
+  it('openai and Anthropic create({ stream: true }) with no limits configured: learned from the headers', async () => {
+    const emulator = await start({ random: longest, requestsPerMinute: 500, tokensPerMinute: 90_000 });
+    const recorded = configureRecorded();
+    const openai = new OpenAI({ apiKey: 'test', baseURL: emulator.url, maxRetries: 0, fetch: observingFetch() });
+    const anthropic = new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0, fetch: observingFetch() });
+    const params = { model: 'claude-emulator-1', max_tokens: 6, messages: [{ role: 'user' as const, content: 'hello' }], stream: true as const };
+    class Streams {
+      @RateLimited({ key: 'openai' })
+      @TokenBudget({ key: 'openai', estimate: (req: ChatCompletionCreateParamsStreaming) => estimateChatTokens(req) })
+      async chat(req: ChatCompletionCreateParamsStreaming) {
+        return openai.chat.completions.create(req, { signal: currentCall()?.signal });
+      }
+
+      @RateLimited({ key: 'anthropic' })
+      @TokenBudget({ key: 'anthropic', estimate: (req: typeof params) => estimateChatTokens(req) })
+      async claude(req: typeof params) {
+        return anthropic.messages.create(req, { signal: currentCall()?.signal });
+      }
+    }
+    const streams = new Streams();
+    expect((await readChat(await streams.chat(chatRequest(4)))).text.split(' ')).toHaveLength(4);
+    for await (const event of await streams.claude(params)) expect(event.type).toBeDefined();
+    expect(viewOf(recorded.store, 'openai')).toMatchObject({ requestsPerMinute: 500, tokensPerMinute: 90_000 });
+    expect(viewOf(recorded.store, 'anthropic')).toMatchObject({ requestsPerMinute: 500, tokensPerMinute: 90_000 });
   });
 });
