@@ -5,13 +5,18 @@
  * Protocol over IPC: the parent sends `{ type: 'config', config }`; the child connects, warms up and answers
  * `{ type: 'ready' }`; the parent sends `{ type: 'go' }` to every child at once; the child runs its calls
  * (all started at once, queued by the limiter) and answers `{ type: 'done', result }`, then exits.
+ *
+ * With `coldRedis`, the child creates its ioredis client and its `RedisStore` only on "go", in the same tick as
+ * its first call (as a service does on deploy): the calls meet a client that is still connecting.
  */
 
 import 'reflect-metadata';
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import OpenAI from 'openai';
 import { container } from 'tsyringe';
-import { AdaptiveRetry, RateLimited, TokenBudget, configureResilience } from '../../index';
+import { AdaptiveRetry, RateLimited, TokenBudget, configureResilience, estimateChatTokens, observingFetch } from '../../index';
 import { RedisStore } from '../../src/limits/redis/redis-store';
 
 /** What one worker does. */
@@ -42,6 +47,17 @@ export interface WorkerConfig {
   readonly instances?: number;
   /** The store's `commandTimeoutMs`. */
   readonly commandTimeoutMs?: number;
+  /** Create the Redis client and store on "go", in the same tick as the first call (not connected before). */
+  readonly coldRedis?: boolean;
+  /** The store's `connectTimeoutMs`. */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Words of filler in each prompt (mode `'emulator'`); when set, the estimate is `estimateChatTokens` of the
+   * request (prompt + max_tokens) instead of `estimate`.
+   */
+  readonly promptWords?: number;
+  /** `maxRetries` of the method's retry policy (default 8). */
+  readonly maxRetries?: number;
 }
 
 /** What one worker reports. */
@@ -54,6 +70,10 @@ export interface WorkerResult {
   readonly errors: readonly string[];
   /** Epoch ms at which each call was granted (entered the method), in grant order. */
   readonly grants: readonly number[];
+  /** Epoch ms of every attempt after a call's first (its retries), in order. */
+  readonly retries: readonly number[];
+  /** Epoch ms at which each attempt that got a 429 was granted. */
+  readonly rateLimitedAt: readonly number[];
   /** Per call: ms from its start to its grant. */
   readonly waits: readonly number[];
   /** Epoch ms of the first call's start and the last call's end. */
@@ -61,6 +81,8 @@ export interface WorkerResult {
   readonly endedAt: number;
   /** The store fell back at some point. */
   readonly degraded: boolean;
+  /** Ms from the first call's start to its grant (the first call's wait for capacity). */
+  readonly firstWaitMs: number;
 }
 
 type Message = { type: 'config'; config: WorkerConfig } | { type: 'go' };
@@ -73,44 +95,64 @@ async function main(): Promise<void> {
       if (message.type === 'config') resolve(message.config);
     });
   });
-  const client = new Redis(config.redisUrl, { lazyConnect: true });
-  await client.connect();
-  const store = new RedisStore({
-    client,
-    prefix: config.prefix,
-    instances: config.instances ?? 1,
-    ...(config.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: config.commandTimeoutMs }),
-    ...(config.pollJitterMs === undefined ? {} : { pollJitterMs: config.pollJitterMs }),
-  });
+  const makeStore = (client: Redis): RedisStore =>
+    new RedisStore({
+      client,
+      prefix: config.prefix,
+      instances: config.instances ?? 1,
+      ...(config.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: config.commandTimeoutMs }),
+      ...(config.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: config.connectTimeoutMs }),
+      ...(config.pollJitterMs === undefined ? {} : { pollJitterMs: config.pollJitterMs }),
+    });
+  let client: Redis | undefined;
+  let store: RedisStore | undefined;
+  if (config.coldRedis !== true) {
+    client = new Redis(config.redisUrl, { lazyConnect: true });
+    await client.connect();
+    store = makeStore(client);
+    configureResilience(container, { store });
+  }
   let degraded = false;
-  configureResilience(container, { store });
-  const openai = new OpenAI({ apiKey: 'test', baseURL: config.emulatorUrl ?? 'http://127.0.0.1:9/v1', maxRetries: 0 });
+  // observingFetch: the runtime reads the rate-limit headers of successes too (learning, the cold start)
+  const openai = new OpenAI({ apiKey: 'test', baseURL: config.emulatorUrl ?? 'http://127.0.0.1:9/v1', maxRetries: 0, fetch: observingFetch() });
   const grants: number[] = [];
+  const retries: number[] = [];
+  const rateLimitedAt: number[] = [];
   const grantAt: Array<number | undefined> = [];
   const maxTokens = config.maxTokens ?? 20;
   const estimate = config.estimate ?? 50;
+  const filler = config.promptWords === undefined ? '' : ` ${'about the order and its delivery '.repeat(Math.ceil(config.promptWords / 6))}`;
+  const request = (i: number) => ({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user' as const, content: `question ${i} from ${process.pid}${filler}` }],
+    max_completion_tokens: maxTokens,
+  });
+  const estimateOf = (i: number): number => (config.promptWords === undefined ? estimate : estimateChatTokens(request(i)));
 
   class Service {
-    @AdaptiveRetry({ maxRetries: 8, baseDelayMs: 50, maxDelayMs: 2000 })
+    @AdaptiveRetry({ maxRetries: config.maxRetries ?? 8, baseDelayMs: 50, maxDelayMs: 2000 })
     @RateLimited({ key: config.key, requestsPerMinute: config.requestsPerMinute })
-    @TokenBudget({ key: config.key, tokensPerMinute: config.tokensPerMinute ?? 1e9, estimate: () => estimate })
+    @TokenBudget({ key: config.key, tokensPerMinute: config.tokensPerMinute ?? 1e9, estimate: (i: number) => estimateOf(i) })
     async call(i: number): Promise<unknown> {
       const now = epoch();
       grants.push(now);
-      grantAt[i] ??= now;
+      if (grantAt[i] === undefined) grantAt[i] = now;
+      else retries.push(now);
       if (config.mode === 'noop') return { usage: { total_tokens: estimate } };
-      return openai.chat.completions.create({
-        model: 'gpt-4o-mini',
-        messages: [{ role: 'user', content: `question ${i} from ${process.pid}` }],
-        max_tokens: maxTokens,
-      });
+      try {
+        return await openai.chat.completions.create(request(i));
+      } catch (error) {
+        if ((error as { status?: unknown }).status === 429) rateLimitedAt.push(now);
+        throw error;
+      }
     }
   }
   const service = new Service();
   if (config.mode === 'emulator') {
     // Warm the SDK up (its first request loads code lazily) on a model with its own emulator quota.
-    await openai.chat.completions.create({ model: 'warm-up', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
+    await openai.chat.completions.create({ model: 'gpt-4o-mini-warm-up', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 1 });
   }
+  if (config.promptWords !== undefined) estimateOf(0); // loads the tokenizer before the measured run
   process.send!({ type: 'ready' });
   await new Promise<void>((resolve) => {
     process.on('message', (message: Message) => {
@@ -119,11 +161,17 @@ async function main(): Promise<void> {
   });
 
   const startedAt = epoch();
+  if (config.coldRedis === true) {
+    // a service starting: the client is created, and the calls start, in the same tick
+    client = new Redis(config.redisUrl);
+    store = makeStore(client);
+    configureResilience(container, { store });
+  }
   const waits: number[] = new Array<number>(config.calls).fill(-1);
   const errors: string[] = [];
   let completed = 0;
   let failed = 0;
-  const degradedWatch = setInterval(() => (degraded ||= store.degraded), 50);
+  const degradedWatch = setInterval(() => (degraded ||= store!.degraded), 20);
   await Promise.all(
     Array.from({ length: config.calls }, async (_, i) => {
       const start = epoch();
@@ -146,13 +194,17 @@ async function main(): Promise<void> {
     failed,
     errors,
     grants,
+    retries,
+    rateLimitedAt,
     waits: waits.map((w) => Math.round(w * 1000) / 1000),
     startedAt,
     endedAt,
-    degraded: degraded || store.degraded,
+    degraded: degraded || store!.degraded,
+    firstWaitMs: waits[0] ?? -1,
   };
+  await store!.close();
   process.send!({ type: 'done', result }, () => {
-    client.disconnect();
+    client!.disconnect();
     process.disconnect();
   });
 }
@@ -163,9 +215,7 @@ async function main(): Promise<void> {
  * @returns the results and the wall time from "go" to the last "done" (ms).
  */
 export async function runWorkers(configs: readonly WorkerConfig[], timeoutMs = 30_000): Promise<{ results: WorkerResult[]; wallMs: number }> {
-  const { fork } = await import('node:child_process');
-  const { join } = await import('node:path');
-  type Child = ReturnType<typeof fork>;
+  type Child = ChildProcess;
   const children: Child[] = [];
   const spawnChild = (): Child => {
     const child = fork(__filename, [], { execArgv: ['-r', join(__dirname, '..', '..', 'scripts', 'register.js')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -188,9 +238,9 @@ export async function runWorkers(configs: readonly WorkerConfig[], timeoutMs = 3
             child.off('message', onMessage);
             child.off('exit', onExit);
             resolve(message.result);
-          } else if (message.type === 'error') reject(new Error(`worker ${child.pid} failed: ${message.message}`));
+          } else if (message.type === 'error') reject(new Error(`worker ${String(child.pid)} failed: ${message.message ?? '(no message)'}`));
         };
-        const onExit = (code: number | null): void => reject(new Error(`worker ${child.pid} exited (${code}) before "${type}"`));
+        const onExit = (code: number | null): void => reject(new Error(`worker ${String(child.pid)} exited (${String(code)}) before "${type}"`));
         child.on('message', onMessage);
         child.once('exit', onExit);
       });
@@ -209,7 +259,7 @@ export async function runWorkers(configs: readonly WorkerConfig[], timeoutMs = 3
     const results = await Promise.race([Promise.all(done), timeout]);
     const wallMs = performance.now() - go;
     await Promise.race([
-      Promise.all(children.map((child) => (child.exitCode !== null ? undefined : new Promise((r) => child.once('exit', r))))),
+      Promise.all(children.map((child) => (child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r))))),
       timeout,
     ]);
     return { results, wallMs };

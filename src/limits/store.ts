@@ -103,9 +103,8 @@ export interface LimiterStore {
   cooldown(spec: LimitSpec, untilMs: number, now: number): void | Promise<void>;
   /**
    * Adopts the provider's view: learns missing limits, lowers local levels to the reported remaining. The first
-   * observation of a key also tells whether the provider's bucket is idle: what the provider reports used
-   * (`limit - remaining`), and what this store granted before, cannot be in the provider's burst; the rest of
-   * the local burst is filled.
+   * observation of a key also tells whether the provider's bucket is idle: the local burst is filled, less the
+   * larger of what the provider reports used (`limit - remaining`) and what this store granted before.
    * @returns `true` when the limits in force changed (a limit was learned or changed) or capacity was added (the
    * first observation found the provider idle), so calls waiting on the key are woken at once; `false` or
    * nothing otherwise.

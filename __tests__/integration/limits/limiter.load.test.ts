@@ -106,7 +106,6 @@ describe('load: many concurrent calls through the full limiter path (in-memory s
     configureResilience(container, { clock });
     class Service {
       @RateLimited({ key: (k: number) => `key-${k % 10_000}`, requestsPerMinute: 120 }) // 2/s per key, starts with 1
-      // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the key function reads the argument
       async call(_k: number): Promise<string> {
         return 'ok';
       }

@@ -3,8 +3,9 @@
  * client clock), takes data only through `KEYS` and `ARGV`, and sets the TTL of every key it writes.
  *
  * A limit key's state is one packed value (see the prelude): request and token levels with the times they were
- * measured, cooldown deadline, UTC day and tokens used that day, learned limits, the waiting line, and while the
- * provider has not reported on the key yet, what was granted before (the cold start). A key never written starts
+ * measured, cooldown deadline, UTC day and tokens used that day, learned limits, the waiting line, the account of
+ * the provider's per-minute windows, and while the provider has not reported on the key yet, what was granted
+ * before (the cold start). A key never written starts
  * like a new `MemoryStore` key (one request; its first demand's tokens). The semantics mirror
  * `MemoryStore` (continuous refill, borrowing when a demand exceeds the capacity, conservative start while
  * learning, adopting a lower provider "remaining", daily budget per UTC day), plus the waiting line of
@@ -17,6 +18,8 @@ export const SPEC_ARGS = 7;
 
 /** ARGV slots per demand part in the acquire script (after the waiter id and grace): requests, tokens, the spec. */
 export const PART_ARGS = 2 + SPEC_ARGS;
+
+import { PROVIDER_MARGIN_MS } from '../bucket';
 
 /** Shortest TTL of a limit key's state (ms): an idle key lives at least this long after its last write. */
 export const MIN_TTL_MS = 60_000;
@@ -36,14 +39,16 @@ export const LINE_GRACE_MS = 2000;
 /**
  * Shared prelude: time, parsing, the bucket arithmetic of `token-bucket.ts`, and state load/save.
  *
- * A key's state is one string value, `cmsgpack.pack(1, r, rt, t, tt, cd, ds, du, lr, lt, dk, line[, cr, gr, ct,
- * gt])`: format version, request level and when it was measured (ms), token level and when, cooldown deadline
- * (ms), UTC day start and tokens used that day, learned requests/tokens per minute (0: not learned), whether a
- * daily budget uses the key (1/0), the waiting line as a flat array (`id, expiry, requests, tokens, ...`), and,
- * only until the provider has reported on both resources, the cold start: per resource 1 while not yet reported
- * (`cr`, `ct`) and what was granted until then (`gr`, `gt`). The cold fields are optional at the end, so a state
- * without them (written before they existed, or by a process that does not know them) reads as "reported": no
- * burst fill, the safe side. One GET and one `SET ... PX` per key: the TTL is written with the state, and
+ * A key's state is one string value, `cmsgpack.pack(1, r, rt, t, tt, cd, ds, du, lr, lt, dk, line, wr, wt, hr, ht[,
+ * cr, gr, ct, gt])`: format version, request level and when it was measured (ms), token level and when, cooldown
+ * deadline (ms), UTC day start and tokens used that day, learned requests/tokens per minute (0: not learned),
+ * whether a daily budget uses the key (1/0), the waiting line as a flat array (`id, expiry, requests, tokens, ...`),
+ * the provider's per-minute request and token windows as accounted here (`false` until reported; measured with the
+ * levels) and the refunds held until the provider confirms them (see `Bucket` in `bucket.ts`), and, only until the
+ * provider has reported on both resources, the cold start: per resource 1 while not yet reported (`cr`, `ct`) and
+ * what was granted until then (`gr`, `gt`). The fields after the line are optional:
+ * a state without them (written before they existed, or by a process that does not know them) reads as "windows
+ * unknown, reported": no burst fill, the safe side. One GET and one `SET ... PX` per key: the TTL is written with the state, and
  * numbers keep full double precision.
  */
 export const PRELUDE = `
@@ -111,15 +116,15 @@ end
 local function load(key, sp)
   local v = redis.call('GET', key)
   if v then
-    local version, r, rt, t, tt, cd, ds, du, lr, lt, dk, q, cr, gr, ct, gt = cmsgpack.unpack(v)
+    local version, r, rt, t, tt, cd, ds, du, lr, lt, dk, q, wr, wt, hr, ht, cr, gr, ct, gt = cmsgpack.unpack(v)
     if version == 1 then
       if lr == 0 then lr = nil end
       if lt == 0 then lt = nil end
       return { key = key, r = r, rt = rt, t = t, tt = tt, cd = cd, ds = ds, du = du, lr = lr, lt = lt, dk = dk, q = q, ttl = 0,
-        cr = cr or 0, gr = gr or 0, ct = ct or 0, gt = gt or 0 }
+        wr = wr or nil, wt = wt or nil, hr = hr or 0, ht = ht or 0, cr = cr or 0, gr = gr or 0, ct = ct or 0, gt = gt or 0 }
     end
   end
-  local st = { key = key, cd = 0, ds = math.floor(now / DAY) * DAY, du = 0, dk = 0, ttl = 0, fresh = true, cr = 1, gr = 0, ct = 1, gt = 0 }
+  local st = { key = key, cd = 0, ds = math.floor(now / DAY) * DAY, du = 0, dk = 0, ttl = 0, fresh = true, hr = 0, ht = 0, cr = 1, gr = 0, ct = 1, gt = 0 }
   st.r = math.min(1, rcap(sp, st)); st.rt = now
   st.t = 0; st.tt = now
   return st
@@ -181,23 +186,64 @@ local function save(st)
   end
   if q == nil then q = {} end
   local packed
+  local wr = st.wr or false
+  local wt = st.wt or false
   if st.cr == 1 or st.ct == 1 then
-    packed = cmsgpack.pack(1, st.r, st.rt, st.t, st.tt, st.cd, st.ds, st.du, st.lr or 0, st.lt or 0, st.dk, q, st.cr, st.gr, st.ct, st.gt)
+    packed = cmsgpack.pack(1, st.r, st.rt, st.t, st.tt, st.cd, st.ds, st.du, st.lr or 0, st.lt or 0, st.dk, q, wr, wt, st.hr, st.ht, st.cr, st.gr, st.ct, st.gt)
   else
-    packed = cmsgpack.pack(1, st.r, st.rt, st.t, st.tt, st.cd, st.ds, st.du, st.lr or 0, st.lt or 0, st.dk, q)
+    packed = cmsgpack.pack(1, st.r, st.rt, st.t, st.tt, st.cd, st.ds, st.du, st.lr or 0, st.lt or 0, st.dk, q, wr, wt, st.hr, st.ht)
   end
   redis.call('SET', st.key, packed, 'PX', st.ttl)
 end
 
--- the first report of a resource: what the provider reports used (limit - remaining) and what was granted
--- before (in flight, perhaps not counted there yet) cannot be in its burst; the rest of the capacity can.
--- Returns the level to adopt and whether it was raised.
-local function coldFill(level, cap, limit, remaining, granted)
-  local used = limit - remaining
-  if used < 0 then used = 0 end
-  local free = cap - used - granted
-  if free > level then return free, true end
-  return level, false
+-- a window (the provider's per-minute bucket as accounted here; nil: unknown) refilled to now from the time of
+-- the level it is measured with
+local function windowNow(w, at, perMinute)
+  if not w then return nil end
+  return refill(w, at, perMinute, perMinute / MINUTE)
+end
+
+-- one resource's report (see Bucket.observe): on the first, the burst less the larger of what the provider
+-- reports used and what was granted before, less the margin; then the window is kept the margin below the
+-- provider's remaining, lowering the burst or releasing held refunds; a lower remaining caps the level. Returns
+-- level, window, held, whether the level rose, and whether this was the first report.
+local MARGIN_MS = ${PROVIDER_MARGIN_MS}
+local function adopt(level, w, h, cap, perMinute, limit, remaining, cold, granted)
+  local raised = false
+  local first = false
+  if not remaining then return level, w, h, raised, first end
+  local margin = perMinute * MARGIN_MS / MINUTE
+  local window = remaining
+  if cold == 1 and limit then
+    first = true
+    local missing = limit - remaining
+    if missing < granted then missing = granted end
+    window = limit - missing
+    if cap - missing - margin > level then level = cap - missing - margin; raised = true end
+  end
+  if limit == perMinute then
+    if not w then
+      w = window
+    else
+      local target = remaining - margin
+      if w > target then
+        -- the burst lacks at most what the window lacks, and a provider's burst is not deep in debt
+        local floor = math.min(level, 0) - margin
+        level = math.max(floor, level - (w - target))
+        w = target
+      elseif h > 0 then
+        local release = target - w
+        if release > h then release = h end
+        h = h - release
+        w = w + release
+        level = level + release
+        if level > cap then level = cap end
+        raised = true
+      end
+    end
+  end
+  if remaining < level then level = remaining end
+  return level, w, h, raised, first
 end
 `;
 
@@ -224,7 +270,7 @@ end
  * This is the hot path, so it repeats the prelude's steps inline instead of calling its helpers: TIME, one GET
  * per key and one `SET ... PX` per key written, whatever the batch size. The semantics are the prelude's, state
  * layout included (indices: 1 version, 2 r, 3 rt, 4 t, 5 tt, 6 cd, 7 ds, 8 du, 9 lr, 10 lt, 11 dk, 12 line, and while
- * cold 13 cr, 14 gr, 15 ct, 16 gt).
+ * 13 wr, 14 wt, 15 hr, 16 ht, and while cold 17 cr, 18 gr, 19 ct, 20 gt).
  *
  * Measured (`npm run bench -- --only redis-lua`, which holds the other form: this script written on the
  * prelude's helpers, `spec`/`load`/`requestsNow`/`tokensNow`/`waitFor`/`rollDay`/`needTtl`/`save`, same
@@ -312,7 +358,7 @@ for d = 1, demands do
       if st == nil or st[1] ~= 1 then
         local cap = 1
         if rpm then cap = rcap end
-        st = { 1, math.min(1, cap), now, 0, now, 0, today, 0, 0, 0, 0, {}, 1, 0, 1, 0 }
+        st = { 1, math.min(1, cap), now, 0, now, 0, today, 0, 0, 0, 0, {}, false, false, 0, 0, 1, 0, 1, 0 }
         st.dirty = true
         st.first = true
       end
@@ -340,6 +386,11 @@ for d = 1, demands do
       if elapsed < 0 then elapsed = 0 end
       local level = st[2] + elapsed * rate
       if level > rcap then level = rcap end
+      if st[13] then
+        local w = st[13] + elapsed * rate
+        if w > rpm then w = rpm end
+        st[13] = w
+      end
       st[2] = level; st[3] = now
       local need = req
       if rcap < need then need = rcap end
@@ -360,6 +411,11 @@ for d = 1, demands do
           local credit = tok
           if tcap < credit then credit = tcap end
           if level < credit then level = credit end
+        end
+        if st[14] then
+          local w = st[14] + elapsed * rate
+          if w > tpm then w = tpm end
+          st[14] = w
         end
         st[4] = level; st[5] = now
         local need = tok
@@ -410,12 +466,14 @@ for d = 1, demands do
       st.first = nil
       if p[2] > 0 and p[4] then
         st[2] = st[2] - p[2]
-        if st[13] == 1 then st[14] = st[14] + p[2] end
+        if st[13] then st[13] = st[13] - p[2] end
+        if st[17] == 1 then st[18] = st[18] + p[2] end
       end
       if p[3] > 0 then
         if p[6] then
           st[4] = st[4] - p[3]
-          if st[15] == 1 then st[16] = st[16] + p[3] end
+          if st[14] then st[14] = st[14] - p[3] end
+          if st[19] == 1 then st[20] = st[20] + p[3] end
         end
         if st[7] ~= today then st[7] = today; st[8] = 0 end
         st[8] = st[8] + p[3]
@@ -452,10 +510,10 @@ end
 for key, st in pairs(states) do
   if st.dirty then
     local packed
-    if st[13] == 1 or st[15] == 1 then
-      packed = cmsgpack.pack(1, st[2], st[3], st[4], st[5], st[6], st[7], st[8], st[9], st[10], st[11], st[12], st[13], st[14], st[15], st[16])
+    if st[17] == 1 or st[19] == 1 then
+      packed = cmsgpack.pack(1, st[2], st[3], st[4], st[5], st[6], st[7], st[8], st[9], st[10], st[11], st[12], st[13] or false, st[14] or false, st[15] or 0, st[16] or 0, st[17], st[18], st[19], st[20])
     else
-      packed = cmsgpack.pack(1, st[2], st[3], st[4], st[5], st[6], st[7], st[8], st[9], st[10], st[11], st[12])
+      packed = cmsgpack.pack(1, st[2], st[3], st[4], st[5], st[6], st[7], st[8], st[9], st[10], st[11], st[12], st[13] or false, st[14] or false, st[15] or 0, st[16] or 0)
     end
     redis.call('SET', key, packed, 'PX', math.ceil((ttl[st] or ${MIN_TTL_MS}) + 1000))
   end
@@ -476,24 +534,31 @@ local dr = num(ARGV[${SPEC_ARGS} + 2]) or 0
 if delta == 0 and dr == 0 then return 0 end
 local sp = spec(1)
 local st = load(KEYS[1], sp)
+local function clamp(x, low, high)
+  if x > high then return high end
+  if x < low then return low end
+  return x
+end
+-- a charge (d > 0) lowers the level and the window; a refund is held while the window is known (see Bucket)
+local function apply(level, w, h, cap, perMinute, d)
+  if d < 0 and w then return level, w, math.min(perMinute, h - d) end
+  if w then w = math.max(-perMinute, w - d) end
+  return clamp(level - d, -perMinute, cap), w, h
+end
 if dr ~= 0 then
   local rpm = rpmOf(sp, st)
   if rpm then
     local level, cap = requestsNow(sp, st, rpm)
-    level = level - dr
-    if level > cap then level = cap end
-    if level < -rpm then level = -rpm end
-    st.r = level; st.rt = now
+    st.r, st.wr, st.hr = apply(level, windowNow(st.wr, st.rt, rpm), st.hr, cap, rpm, dr)
+    st.rt = now
   end
 end
 local tpm = tpmOf(sp, st)
 if tpm and delta > tpm then delta = tpm end
 if delta ~= 0 and tpm then
   local level, cap = tokensNow(sp, st, tpm)
-  level = level - delta
-  if level > cap then level = cap end
-  if level < -tpm then level = -tpm end
-  st.t = level; st.tt = now
+  st.t, st.wt, st.ht = apply(level, windowNow(st.wt, st.tt, tpm), st.ht, cap, tpm, delta)
+  st.tt = now
 end
 rollDay(st)
 if delta ~= 0 then st.du = math.max(0, st.du + delta) end
@@ -519,9 +584,10 @@ return 0
 /**
  * observe: `KEYS[1]` the state key; `ARGV` = the spec, then requests (present flag, limit, remaining) and tokens
  * (present flag, limit, remaining), empty strings for unknown values. Learns missing limits and lowers the
- * levels to the provider's remaining, like `MemoryStore.observe`; the first report of a resource on the key fills
- * what the provider's burst surely holds (see `coldFill`). Returns 1 when the limits in force changed or the
- * level was raised (waiting calls may fit now), else 0.
+ * levels to the provider's remaining, like `MemoryStore.observe`: the first report of a resource on the key fills
+ * what the provider's burst holds, and every report of the limit in force takes what the provider reports missing
+ * beyond the window off the burst (see `adopt`). Returns 1 when the limits in force changed or the level was
+ * raised (waiting calls may fit now), else 0.
  */
 export const OBSERVE_LUA = `${PRELUDE}
 local sp = spec(0)
@@ -535,14 +601,12 @@ if ARGV[o + 1] == '1' then
   local rpm = rpmOf(sp, st)
   if rpm then
     local level, cap = requestsNow(sp, st, rpm)
-    if st.cr == 1 and limit and remaining then
-      local raised
-      level, raised = coldFill(level, cap, limit, remaining, st.gr)
-      if raised then changed = 1 end
-      st.cr = 0; st.gr = 0
-    end
-    if remaining and remaining < level then level = remaining end
-    st.r = level; st.rt = now
+    local w = windowNow(st.wr, st.rt, rpm)
+    local h, raised, first
+    level, w, h, raised, first = adopt(level, w, st.hr, cap, rpm, limit, remaining, st.cr, st.gr)
+    if raised then changed = 1 end
+    if first then st.cr = 0; st.gr = 0 end
+    st.r = level; st.wr = w; st.hr = h; st.rt = now
   end
 end
 if ARGV[o + 4] == '1' then
@@ -553,14 +617,12 @@ if ARGV[o + 4] == '1' then
   local tpm = tpmOf(sp, st)
   if tpm then
     local level, cap = tokensNow(sp, st, tpm)
-    if st.ct == 1 and limit and remaining then
-      local raised
-      level, raised = coldFill(level, cap, limit, remaining, st.gt)
-      if raised then changed = 1 end
-      st.ct = 0; st.gt = 0
-    end
-    if remaining and remaining < level then level = remaining end
-    st.t = level; st.tt = now
+    local w = windowNow(st.wt, st.tt, tpm)
+    local h, raised, first
+    level, w, h, raised, first = adopt(level, w, st.ht, cap, tpm, limit, remaining, st.ct, st.gt)
+    if raised then changed = 1 end
+    if first then st.ct = 0; st.gt = 0 end
+    st.t = level; st.wt = w; st.ht = h; st.tt = now
   end
 end
 needTtl(sp, st)

@@ -36,9 +36,9 @@ describeRedis('RedisStore on a 3-master Redis Cluster (ioredis Cluster)', 'clust
   }, 25_000);
 
   afterAll(async () => {
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed
+     
     await client?.quit().catch(() => undefined);
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed
+     
     await cluster?.stop();
   });
 

@@ -17,7 +17,7 @@ describeRedis('four processes share one Redis-backed limit', 'any', () => {
   });
 
   afterAll(async () => {
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed
+     
     await server?.stop();
   });
 

@@ -99,7 +99,7 @@ describeRedis('RedisStore when Redis dies, restarts or is slow', 'any', () => {
   });
 
   afterAll(async () => {
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed
+     
     await server?.stop();
   });
 
