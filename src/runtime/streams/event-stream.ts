@@ -44,7 +44,9 @@ export const eventStream: StreamAdapter = {
   matches: isEventStream,
   async open(value: object, session: StreamSession): Promise<unknown> {
     const stream = value as EventStream;
-    session.onAbort(() => stream.abort());
+    session.onAbort(() => {
+      stream.abort();
+    });
     await session.untilOpen(connected(stream));
     session.open();
     watch(stream, session);
@@ -66,6 +68,7 @@ function connected(stream: EventStream): Promise<void> {
     };
     const onError = (error: unknown): void => {
       cleanup();
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the SDK's own error or abort, passed on as it came
       reject(error);
     };
     stream.on('connect', onConnect);

@@ -29,6 +29,7 @@ export async function openPull<T>(source: AsyncIterator<T>, session: StreamSessi
       const result = await session.untilOpen(source.next());
       if (result.done === true) return { held, done: true };
       const facts = session.chunk(result.value);
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the chunk's own error, as the provider sent it (classified for the retry)
       if (facts.error !== undefined) throw facts.error;
       held.push(result.value);
       if (facts.content || held.length >= MAX_HELD_CHUNKS) return { held, done: false };

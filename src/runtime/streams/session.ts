@@ -105,6 +105,7 @@ export class StreamSession {
    * rejects with the timeout error or the abort reason.
    */
   untilOpen<T>(step: PromiseLike<T>): Promise<T> {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a timeout error or the caller's own abort reason, as given
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return this.race(step, this.limits.firstChunkTimeoutMs, this.firstChunkAt, 'first-chunk');
   }
@@ -119,6 +120,7 @@ export class StreamSession {
    * abort. A failure ends the stream and rejects with {@link StreamSession.consumerError}.
    */
   next<T>(step: PromiseLike<T>): Promise<T> {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a StreamInterruptedError, or the caller's own abort reason as given
     if (this.failure !== undefined) return Promise.reject(this.consumerError(this.failure));
     const idleMs = this.limits.idleTimeoutMs;
     return this.race(step, idleMs, idleMs === undefined ? Infinity : this.clock.now() + idleMs, 'idle').then(undefined, (error: unknown) => {
@@ -212,6 +214,7 @@ export class StreamSession {
       };
       this.interrupt = (reason) => {
         done();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a timeout error or the caller's own abort reason, as given
         reject(reason);
       };
       step.then(
@@ -223,6 +226,7 @@ export class StreamSession {
         (error: unknown) => {
           if (this.interrupt === undefined && this.failure !== undefined) return;
           done();
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the stream's own failure (or the stop reason), passed on as it came
           reject(this.failure ?? error);
         },
       );
