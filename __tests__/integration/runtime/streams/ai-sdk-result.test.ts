@@ -69,7 +69,7 @@ describe.each(models)('AI SDK streamText with $name in a decorated method', ({ m
       expect(text.split(' ')).toHaveLength(6);
     }
     const counters = emulator.counters();
-    expect(counters.rateLimited).toBeGreaterThanOrEqual(2);
+    expect(counters.rateLimited).toBeGreaterThanOrEqual(1); // 2 when the three arrive within the second (the count at the quota's edge is not asserted)
     expect(recorded.rateLimited.length).toBe(counters.rateLimited);
     for (const e of recorded.rateLimited) expect(e.retryAfterMs).toBeGreaterThan(0);
     expect(counters).toMatchObject({ succeeded: 3, streams: 3, requests: 3 + counters.rateLimited });
@@ -132,7 +132,7 @@ describe('AI SDK streamText: no unhandled rejection, exit 0', () => {
     // prompts 'one', 'two', 'three' with 8 output tokens each: every text is whole
     for (const text of out.texts) expect(text.split(' ')).toHaveLength(8);
     const counters = emulator.counters();
-    expect(counters.rateLimited).toBeGreaterThanOrEqual(2);
+    expect(counters.rateLimited).toBeGreaterThanOrEqual(1); // 2 when the three arrive within the second (the count at the quota's edge is not asserted)
     expect(out.retries).toBe(counters.rateLimited);
     expect(counters).toMatchObject({ succeeded: 3, streams: 3 });
   });
@@ -189,8 +189,10 @@ describe('AI SDK streamObject in a decorated method', () => {
         expect(thrown).toBeUndefined();
         expect(text.split(' ')).toHaveLength(6);
       }
-      expect(recorded.rateLimited).toHaveLength(1);
-      expect(emulator.counters()).toMatchObject({ requests: 3, rateLimited: 1, succeeded: 2 });
+      const counters = emulator.counters();
+      expect(counters.rateLimited).toBeGreaterThanOrEqual(1); // 1 when the two arrive within the second
+      expect(recorded.rateLimited).toHaveLength(counters.rateLimited);
+      expect(counters).toMatchObject({ requests: 2 + counters.rateLimited, succeeded: 2 });
       await waitFor(() => recorded.streamEnds.length === 2);
       expect(recorded.streamEnds.map((e) => [e.outcome, e.actualTokens])).toEqual([
         ['completed', 28],

@@ -94,7 +94,7 @@ describe('openai chat.completions.create({ stream: true }) in a decorated method
       expect(usage).toMatchObject({ completion_tokens: 8, total_tokens: 19 });
     }
     const counters = emulator.counters();
-    expect(counters.rateLimited).toBeGreaterThanOrEqual(2);
+    expect(counters.rateLimited).toBeGreaterThanOrEqual(1); // 2 when the three arrive within the second (the count at the quota's edge is not asserted)
     expect(recorded.rateLimited).toHaveLength(counters.rateLimited);
     expect(recorded.retries).toHaveLength(counters.rateLimited);
     expect(counters).toMatchObject({ requests: 3 + counters.rateLimited, succeeded: 3, streams: 3, dropped: 0 });
