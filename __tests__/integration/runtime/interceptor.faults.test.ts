@@ -19,7 +19,7 @@ const QUOTA = { requestsPerMinute: 6000, tokensPerMinute: 400_000 };
 const key = (req: ChatRequest) => `openai:${req.model}`;
 
 function request(i: number): ChatRequest {
-  return { model: 'gpt-4o-mini', max_tokens: 30, messages: [{ role: 'user', content: `Summarise ticket ${i}: the export is late again.` }] };
+  return { model: 'gpt-4o-mini', max_completion_tokens: 30, messages: [{ role: 'user', content: `Summarise ticket ${i}: the export is late again.` }] };
 }
 
 /** Prints a figure line that the README's reliability table quotes. */

@@ -22,7 +22,7 @@ const CALLS = 600;
 function tickets(n: number): ChatRequest[] {
   return Array.from({ length: n }, (_, i) => ({
     model: 'gpt-4o-mini',
-    max_tokens: 50,
+    max_completion_tokens: 50,
     messages: [
       { role: 'system', content: 'Summarise the support ticket in one sentence.' },
       { role: 'user', content: `Ticket #${i}: my invoice ${i * 7} shows a duplicate charge for order ${i * 13}; please refund it.` },
@@ -95,7 +95,7 @@ describe('flow control through the real openai SDK against the emulator (600 cal
       }
     }
     const started = performance.now();
-    const error = await new Summarizer().summarize({ ...tickets(1)[0]!, max_tokens: 5000 }).catch((e: unknown) => e);
+    const error = await new Summarizer().summarize({ ...tickets(1)[0], max_completion_tokens: 5000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TokenBudgetExceededError);
     expect((error as TokenBudgetExceededError).capacity).toBe(1000);
     expect((error as TokenBudgetExceededError).requested).toBeGreaterThan(5000);
@@ -119,7 +119,7 @@ describe('flow control through the real openai SDK against the emulator (600 cal
     }
     const service = new Service();
     const [req] = tickets(1);
-    const strict = await Promise.allSettled([service.strict(req!), service.strict(req!), service.strict(req!)]);
+    const strict = await Promise.allSettled([service.strict(req), service.strict(req), service.strict(req)]);
     expect(strict.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     const refused = strict.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => o.reason as RateLimitExceededError);
     expect(refused).toHaveLength(2);
@@ -129,11 +129,11 @@ describe('flow control through the real openai SDK against the emulator (600 cal
       expect(r.retryAfterMs).toBeLessThanOrEqual(1000);
     }
     // 10/s, a new key starts with one request: 1 passes, 5 queue, the other 14 are refused at once
-    const queued = await Promise.allSettled(Array.from({ length: 20 }, () => service.queued(req!)));
+    const queued = await Promise.allSettled(Array.from({ length: 20 }, () => service.queued(req)));
     expect(queued.filter((o) => o.status === 'fulfilled')).toHaveLength(6);
     const full = queued.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     expect(full).toHaveLength(14);
-    expect(String((full[0]!.reason as Error).message)).toContain('maxQueue 5');
+    expect((full[0].reason as Error).message).toContain('maxQueue 5');
     expect(emulator.counters().rateLimited).toBe(0);
   });
 });

@@ -9,12 +9,12 @@ function serviceFor(baseURL: string, retry: AdaptiveRetryOptions = {}) {
   const client = new OpenAI({ apiKey: 'sk-test', baseURL, maxRetries: 0 });
   class ChatService {
     @AdaptiveRetry({ baseDelayMs: 20, maxDelayMs: 2000, ...retry })
-    async complete(prompt: string, options?: { signal?: AbortSignal }) {
+    async complete(prompt: string, _options?: { signal?: AbortSignal }) {
       const completion = await client.chat.completions.create(
-        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }], max_tokens: 10 },
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }], max_completion_tokens: 10 },
         { signal: currentCall()?.signal },
       );
-      return completion.choices[0]!.message.content;
+      return completion.choices[0].message.content;
     }
   }
   return new ChatService();
@@ -32,9 +32,9 @@ describe('@AdaptiveRetry through the real openai SDK over HTTP', () => {
       const answer = await serviceFor(server.url).complete('hi');
       expect(answer).toBe('after the wait');
       expect(server.arrivals.length).toBe(2);
-      expect(server.arrivals[1]! - server.arrivals[0]!).toBeGreaterThanOrEqual(400);
+      expect(server.arrivals[1] - server.arrivals[0]).toBeGreaterThanOrEqual(400);
       // hint + jitter (≤ 100 ms) + real-time slack; below retry-after's 1 s, so retry-after-ms was the one obeyed
-      expect(server.arrivals[1]! - server.arrivals[0]!).toBeLessThan(1000);
+      expect(server.arrivals[1] - server.arrivals[0]).toBeLessThan(1000);
     } finally {
       await server.close();
     }
