@@ -16,6 +16,19 @@ export interface BuiltOptions {
   readonly asyncContext?: boolean;
   /** `--expose-gc` and a full collection before every measured batch. */
   readonly gc?: boolean;
+  /** Measuring processes, one after the other (default 3; quick 1). */
+  readonly processes?: number;
+}
+
+/** One measuring process, in brief. */
+export interface BuiltProcess {
+  readonly ratio: { readonly best: number; readonly median: number };
+  readonly otherRatios: { readonly wrapper: number; readonly consumeAlone: number };
+  /** Our full stack's median overhead, ns. */
+  readonly oursOverNs: number;
+  /** The reference's median overhead, ns. */
+  readonly referenceOverNs: number;
+  readonly loadAverage: number[];
 }
 
 /** One contender's figures, ns per call. */
@@ -37,7 +50,7 @@ export interface BuiltRow {
   readonly medianRatio: number;
 }
 
-/** One run's result. */
+/** A run's result: the figures of the process with the median ratio, and every process in brief. */
 export interface BuiltResult {
   readonly sizes: { readonly rounds: number; readonly calls: number; readonly warmUp: number };
   readonly conditions: {
@@ -57,6 +70,8 @@ export interface BuiltResult {
   readonly otherRatios: { readonly wrapper: number; readonly consumeAlone: number };
   /** 1-, 5- and 15-minute load averages when the measuring ended. */
   readonly loadAverage: number[];
+  /** Every measuring process, in order. */
+  readonly processes: BuiltProcess[];
 }
 
 /** Builds the package into a temp dir, measures in a fresh plain `node` process, removes the temp dir. */
