@@ -1,7 +1,7 @@
 /** Command-line options of `npm run bench`. */
 
 /** The benchmark's parts. */
-export const PARTS = ['goodput', 'overhead', 'overhead-built', 'scale', 'faults', 'redis-lua'] as const;
+export const PARTS = ['goodput', 'overhead', 'overhead-built', 'scale', 'faults', 'redis-lua', 'fleet'] as const;
 /** One part. */
 export type Part = (typeof PARTS)[number];
 
@@ -16,7 +16,7 @@ export interface BenchArgs {
 }
 
 /** The usage text. */
-export const USAGE = `usage: npm run bench -- [--only goodput|overhead|overhead-built|scale|faults|redis-lua[,...]] [--quick] [--no-fleet]
+export const USAGE = `usage: npm run bench -- [--only goodput|overhead|overhead-built|scale|faults|redis-lua|fleet[,...]] [--quick] [--no-fleet]
 
   --only PARTS   run only these parts (comma-separated); default: all
   --quick        smaller sizes, for a smoke run (well under a minute of measuring)

@@ -2,14 +2,15 @@
  * `npm run bench`: the benchmark, side by side in one run. Prints tables and writes every figure to
  * bench/results/latest.json (and the tables as Markdown to bench/results/latest.md).
  *
- *   node -r ./scripts/register.js bench/index.ts [--only goodput|overhead|overhead-built|scale|redis-lua|faults] [--quick] [--no-fleet]
+ *   node -r ./scripts/register.js bench/index.ts [--only goodput|overhead|overhead-built|scale|redis-lua|faults|fleet] [--quick] [--no-fleet]
  *
  * Parts: goodput (one process, five contenders, through the real openai SDK against the emulator; then four
  * processes sharing one quota through Redis when available), overhead (per-call cost of the decorated stack
  * vs cockatiel, rate-limiter-flexible and p-retry, in a fresh process, plus a CPU profile of our hot path),
  * overhead-built (the same cost measured on the built package from plain JavaScript, as an app loads it), scale
  * (100k waiters on one key, 10k keys; in a fresh process with --expose-gc), redis-lua (Redis server CPU per
- * call of the acquire script, inlined vs on the prelude's helpers). See bench/README.md.
+ * call of the acquire script, inlined vs on the prelude's helpers), fleet (a Redis-backed fleet from its first second:
+ * cold start, a distant Redis). See bench/README.md.
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { parseArgs, USAGE, type BenchArgs } from './args';
 import { runInChild } from './child';
 import { FLEET_COLUMNS, fleetRows, fleetTable, runFleet, type FleetOutcome } from './fleet';
+import { COLD_COLUMNS, DISTANT_COLUMNS, coldRows, distantRows, fleetColdTables, runFleetCold, type FleetColdOutcome } from './fleet-cold';
 import { GOODPUT_COLUMNS, goodputRows, goodputTable, runGoodput } from './goodput';
 import { FAULT_BATCH_COLUMNS, OUTAGE_COLUMNS, faultBatchRows, faultsSizes, faultsTables, outageRows, runFaults, type FaultsResult } from './faults';
 import { describeMachine, machineInfo } from './machine';
@@ -51,6 +53,7 @@ interface Report {
   scale?: ScaleResult;
   faults?: FaultsResult;
   redisLua?: RedisLuaOutcome;
+  fleetCold?: FleetColdOutcome;
 }
 
 function heading(text: string): void {
@@ -138,6 +141,17 @@ async function redisLuaPart(args: BenchArgs, report: Report): Promise<void> {
   report.redisLua = outcome;
 }
 
+async function fleetColdPart(args: BenchArgs, report: Report): Promise<void> {
+  heading('6. A fleet from its first second: cold start, distant Redis (RedisStore)');
+  console.log(
+    '4 and 1 processes creating their Redis client in the same tick as their first call, 600 chat calls at 30,000 RPM / 1.5M TPM in ' +
+      '1-second slices (emulator refundUnused true, then false); then 2 processes behind a proxy adding 25 ms each way to Redis, 6,000 RPM',
+  );
+  const outcome = await runFleetCold(args.quick, console.log);
+  console.log(`\n${fleetColdTables(outcome)}`);
+  report.fleetCold = outcome;
+}
+
 async function faultsPart(args: BenchArgs, report: Report): Promise<void> {
   const sizes = faultsSizes(args.quick);
   heading('5. Reliability under provider faults (real HTTP, real timings)');
@@ -166,6 +180,11 @@ function markdown(report: Report): string {
   if (report.redisLua !== undefined) {
     if (report.redisLua.ran) out.push(markdownTable(REDIS_LUA_COLUMNS, redisLuaRows(report.redisLua.rows)), '');
     else out.push(`Redis Lua part skipped: ${report.redisLua.skipped}.`, '');
+  }
+  if (report.fleetCold !== undefined) {
+    if (report.fleetCold.ran) {
+      out.push(markdownTable(COLD_COLUMNS, coldRows(report.fleetCold.cold)), '', markdownTable(DISTANT_COLUMNS, distantRows(report.fleetCold.distant)), '');
+    } else out.push(`Fleet part skipped: ${report.fleetCold.skipped}.`, '');
   }
   if (report.faults !== undefined) {
     out.push(markdownTable(FAULT_BATCH_COLUMNS, faultBatchRows(report.faults)), '', markdownTable(OUTAGE_COLUMNS, outageRows(report.faults)), '');
@@ -196,6 +215,7 @@ async function main(): Promise<void> {
   if (args.parts.includes('scale')) await scalePart(args, report);
   if (args.parts.includes('redis-lua')) await redisLuaPart(args, report);
   if (args.parts.includes('faults')) await faultsPart(args, report);
+  if (args.parts.includes('fleet')) await fleetColdPart(args, report);
   report.finishedAt = new Date().toISOString();
   report.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
   report.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);

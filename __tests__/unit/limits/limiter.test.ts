@@ -322,3 +322,66 @@ describe('a caller signal shared by many calls', () => {
     expect(await Promise.all(calls)).toEqual(['granted', 'shutdown', 'shutdown', 'shutdown', 'shutdown']);
   });
 });
+
+describe('batch drain, learned limits and demands that can never fit', () => {
+  it('a drain serves every waiter that fits at once, in FIFO order, and no more', async () => {
+    const { clock, store, granted, take, limiter } = setup();
+    const s = spec({ tokensPerMinute: 6000 }); // 100 tokens/s, burst 100
+    const all = Array.from({ length: 12 }, (_, i) => take([{ spec: s, requests: 0, tokens: 20 }], `c${i}`));
+    expect(granted.map(([l]) => l)).toEqual(['c0']); // a new key's first demand
+    const t0 = clock.now();
+    store.settle(s, -100, t0); // 100 tokens come back (up to the burst): five waiters fit
+    limiter.kick('k');
+    await clock.advance(0);
+    expect(granted.map(([l, t]) => [l, t - t0])).toEqual([['c0', 0], ['c1', 0], ['c2', 0], ['c3', 0], ['c4', 0], ['c5', 0]]);
+    expect(limiter.queued('k')).toBe(6);
+    await clock.advance(2000);
+    await Promise.all(all);
+    expect(granted.map(([l]) => l)).toEqual(Array.from({ length: 12 }, (_, i) => `c${i}`));
+  });
+
+  it('a learned limit wakes the queue: the waiters are served at the new rate at once, not after the learning second', async () => {
+    const { clock, store, granted, take, limiter } = setup();
+    const s = spec({ learnRequests: true, learnTokens: true });
+    const all = [1, 2, 3, 4].map((i) => take([{ spec: s, requests: 1, tokens: 50 }], `c${i}`));
+    await clock.advance(10);
+    expect(granted.length).toBe(1); // one request at a time while learning
+    const changed = store.observe(s, { requests: { limit: 6000, remaining: 5999 }, tokens: { limit: 600_000, remaining: 599_950 } }, clock.now());
+    expect(changed).toBe(true);
+    limiter.kick('k'); // what the runtime does when observe says the limits changed
+    await clock.advance(0);
+    expect(granted.length).toBe(4);
+    await Promise.all(all);
+  });
+
+  it('fails a demand above a learned per-minute limit with TokenBudgetExceededError at once, and serves the next', async () => {
+    const { clock, store, take } = setup();
+    const s = spec({ key: 'openai:gpt-4o-mini', learnTokens: true });
+    store.observe(s, { tokens: { limit: 100_000, remaining: 100_000 } }, clock.now());
+    let error: unknown;
+    try {
+      await take([{ spec: s, requests: 0, tokens: 1e9 }], 'huge', queue, undefined, 'openai:gpt-4o-mini');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TokenBudgetExceededError);
+    expect(error).toMatchObject({ key: 'openai:gpt-4o-mini', requested: 1e9, capacity: 100_000 });
+    expect((error as Error).message).toMatch(/larger than the per-minute limit learned from the provider, can never be served/);
+    await take([{ spec: s, requests: 0, tokens: 100 }], 'next', queue, undefined, 'openai:gpt-4o-mini'); // not blocked
+  });
+
+  it('a waiter that turns out never to fit (the limit was learned while it waited) is failed; the ones behind it go on', async () => {
+    const { clock, store, granted, take, limiter } = setup();
+    const s = spec({ learnRequests: true, learnTokens: true });
+    const outcomes: string[] = [];
+    const first = take([{ spec: s, requests: 1, tokens: 10 }], 'first');
+    const huge = take([{ spec: s, requests: 1, tokens: 50_000 }], 'huge').catch((e: unknown) => outcomes.push((e as Error).constructor.name));
+    const after = take([{ spec: s, requests: 1, tokens: 10 }], 'after');
+    store.observe(s, { requests: { limit: 600, remaining: 599 }, tokens: { limit: 6000, remaining: 5990 } }, clock.now());
+    limiter.kick('k');
+    await clock.advance(1000);
+    await Promise.all([first, huge, after]);
+    expect(outcomes).toEqual(['TokenBudgetExceededError']);
+    expect(granted.map(([l]) => l)).toEqual(['first', 'after']);
+  });
+});

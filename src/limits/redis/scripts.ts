@@ -13,19 +13,21 @@
  * @packageDocumentation
  */
 
+import { PROVIDER_MARGIN_MS } from '../bucket';
+
 /** ARGV slots per limit spec (see `specArgs` in `encoding.ts`). */
 export const SPEC_ARGS = 7;
 
 /** ARGV slots per demand part in the acquire script (after the waiter id and grace): requests, tokens, the spec. */
 export const PART_ARGS = 2 + SPEC_ARGS;
 
-import { PROVIDER_MARGIN_MS } from '../bucket';
-
-/** Shortest TTL of a limit key's state (ms): an idle key lives at least this long after its last write. */
+/**
+ * Shortest TTL of a limit key's state (ms): an idle key lives at least this long after its last write. Learned
+ * limits get no longer floor: every TTL is within a minute, the cooldown cap (`maxCooldownMs`, default a minute)
+ * or the refill time (a debt is at most a minute of the limit), except a daily budget's usage, kept to the end of
+ * the UTC day. A key forgotten after a minute of idleness learns its limits again from its first response.
+ */
 export const MIN_TTL_MS = 60_000;
-
-/** TTL floor of a state that holds learned limits (ms): learning survives an hour of idleness. */
-export const LEARNED_TTL_MS = 3_600_000;
 
 /**
  * How long a place in a key's waiting line outlives the wait its waiter was told (ms). It must cover the poll
@@ -55,7 +57,6 @@ export const PRELUDE = `
 local MINUTE = 60000
 local DAY = 86400000
 local MIN_TTL = ${MIN_TTL_MS}
-local LEARNED_TTL = ${LEARNED_TTL_MS}
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
 
@@ -162,7 +163,6 @@ local function needTtl(sp, st)
   if st.cd - now > ms then ms = st.cd - now end
   if sp.tpd then st.dk = 1 end
   if st.dk == 1 and st.du > 0 and st.ds + DAY - now > ms then ms = st.ds + DAY - now end
-  if (st.lr or st.lt) and LEARNED_TTL > ms then ms = LEARNED_TTL end
   if st.line then
     for _, e in ipairs(st.line) do
       if e.exp - now > ms then ms = e.exp - now end
@@ -489,7 +489,7 @@ for d = 1, demands do
 end
 
 -- writes every changed state with a TTL until its buckets are full again, its cooldown is over, the UTC day is
--- over (daily budget in use), its line has expired, and at least an hour when limits were learned
+-- over (daily budget in use) and its line has expired (at least a minute)
 local ttl = {}
 for i = 1, #parts do
   local p = parts[i]
@@ -500,7 +500,6 @@ for i = 1, #parts do
   if st[6] - now > ms then ms = st[6] - now end
   if p[8] then st[11] = 1 end
   if st[11] == 1 and st[8] > 0 then ms = math.max(ms, st[7] + 86400000 - now) end
-  if (st[9] > 0 or st[10] > 0) and ms < ${LEARNED_TTL_MS} then ms = ${LEARNED_TTL_MS} end
   local q = st[12]
   for j = 2, #q, 4 do
     if q[j] - now > ms then ms = q[j] - now end

@@ -36,9 +36,7 @@ describeRedis('RedisStore on a 3-master Redis Cluster (ioredis Cluster)', 'clust
   }, 25_000);
 
   afterAll(async () => {
-     
     await client?.quit().catch(() => undefined);
-     
     await cluster?.stop();
   });
 

@@ -99,7 +99,6 @@ describeRedis('RedisStore when Redis dies, restarts or is slow', 'any', () => {
   });
 
   afterAll(async () => {
-     
     await server?.stop();
   });
 

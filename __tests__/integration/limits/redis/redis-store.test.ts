@@ -61,9 +61,7 @@ describeRedis('RedisStore against a real redis-server', 'any', () => {
   });
 
   afterAll(async () => {
-     
     await client?.quit().catch(() => undefined);
-     
     await server?.stop();
   });
 
@@ -420,9 +418,7 @@ describeRedis('RedisStore through the decorators and the real openai SDK', 'any'
   });
 
   afterAll(async () => {
-     
     await client?.quit().catch(() => undefined);
-     
     await server?.stop();
   });
 
