@@ -52,7 +52,7 @@ export interface ResilienceEvents {
   onFailed(listener: Listener<FailedEvent>): Disposable;
   /** A key's overload breaker changed state. */
   onBreakerChange(listener: Listener<BreakerEvent>): Disposable;
-  /** A call's reported usage could not be true; it was bounded (or the estimate kept). */
+  /** A call's reported usage could not be true: it was ignored and the estimate kept. */
   onBogusUsage(listener: Listener<BogusUsageEvent>): Disposable;
   /** The provider reported a key's remaining requests or tokens. */
   onCapacity(listener: Listener<CapacityEvent>): Disposable;

@@ -119,14 +119,15 @@ export interface StreamEndEvent extends CallInfo {
   readonly reason: string | undefined;
 }
 
-/** A call's reported token usage could not be true (not finite, negative, or above the key's per-minute limit). */
+/**
+ * A call's reported token usage could not be true (not finite, negative, or above the key's per-minute limit):
+ * it is ignored and the call's estimate stays charged.
+ */
 export interface BogusUsageEvent {
   /** The call's key. */
   readonly key: string;
   /** What was reported. */
   readonly reported: number;
-  /** What was settled instead: the per-minute limit, or `undefined` when the estimate was kept. */
-  readonly bounded: number | undefined;
   /** The per-minute token limit the figure was checked against, when configured. */
   readonly limit: number | undefined;
 }

@@ -89,10 +89,7 @@ export class EventLogs {
           ),
         ),
         events.onBogusUsage((e) =>
-          this.line(e.key).warn(
-            { reported: e.reported, bounded: e.bounded, limit: e.limit },
-            e.bounded === undefined ? 'provider reported an impossible usage: the estimate is kept' : 'provider reported an impossible usage: bounded to the per-minute limit',
-          ),
+          this.line(e.key).warn({ reported: e.reported, limit: e.limit }, 'provider reported an impossible usage: ignored, the estimate is kept'),
         ),
         events.onLowCapacity((e) =>
           this.line(e.key).warn(

@@ -197,16 +197,17 @@ export class Outcomes {
   }
 
   /**
-   * A reported usage that can be settled: not finite or negative keeps the estimate; above the per-minute limit
-   * is bounded to it. Either is published as `bogusUsage`: one absurd figure must not block a key for long.
+   * A reported usage that can be settled, or `undefined` to keep the estimate: a figure that cannot be true (not
+   * finite, negative, or above the per-minute limit a provider refuses any request beyond) tells nothing about the
+   * request, so the estimate stays charged and the figure is published as `bogusUsage`. One absurd figure never
+   * blocks a key.
    */
   private plausible(key: string, limits: CallLimits, reported: number): number | undefined {
     const limit = limits.plan.largestUsage;
     if (Number.isFinite(reported) && reported >= 0 && reported <= limit) return reported;
-    const bounded = Number.isFinite(reported) && reported >= 0 ? limit : undefined;
     const events = this.events;
-    if (events.bogusUsage.listening) events.bogusUsage.emit({ key, reported, bounded, limit: Number.isFinite(limit) ? limit : undefined });
-    return bounded;
+    if (events.bogusUsage.listening) events.bogusUsage.emit({ key, reported, limit: Number.isFinite(limit) ? limit : undefined });
+    return undefined;
   }
 
   /** Rate-limit headers of an attempt: the store adopts them, the capacity events report them. */

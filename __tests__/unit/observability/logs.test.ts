@@ -144,22 +144,22 @@ describe('EventLogs', () => {
     const call = { key: 'k', model: 'gpt-4o-mini', attempt: 1, estimatedTokens: 2000 };
     hub.streamEnd.emit({ ...call, outcome: 'completed', chunks: 12, actualTokens: 30, reason: undefined });
     hub.streamEnd.emit({ ...call, outcome: 'interrupted', chunks: 3, actualTokens: undefined, reason: 'APIConnectionError' });
-    hub.bogusUsage.emit({ key: 'k', reported: 1e12, bounded: 1_000_000, limit: 1_000_000 });
-    hub.bogusUsage.emit({ key: 'k', reported: Number.NaN, bounded: undefined, limit: undefined });
+    hub.bogusUsage.emit({ key: 'k', reported: 1e12, limit: 1_000_000 });
+    hub.bogusUsage.emit({ key: 'k', reported: Number.NaN, limit: undefined });
     hub.cooldown.emit({ ...attempt('k'), waitMs: 60_000, requestedMs: 31_536_000_000, source: 'retry-after' });
     hub.sdkRetried.emit({ ...call, wrapper: 'AI_RetryError' });
     const lines = records();
     expect(lines.map((r) => [r.level, r.msg])).toEqual([
       [20, 'llm stream ended'],
       [40, 'llm stream interrupted'],
-      [40, 'provider reported an impossible usage: bounded to the per-minute limit'],
-      [40, 'provider reported an impossible usage: the estimate is kept'],
+      [40, 'provider reported an impossible usage: ignored, the estimate is kept'],
+      [40, 'provider reported an impossible usage: ignored, the estimate is kept'],
       [40, 'provider rate limit: key paused'],
       [40, expect.stringMatching(/retries to 0/)],
     ]);
     expect(lines[0]).toMatchObject({ key: 'k', outcome: 'completed', chunks: 12, actualTokens: 30 });
     expect(lines[1]).toMatchObject({ key: 'k', chunks: 3, reason: 'APIConnectionError' });
-    expect(lines[2]).toMatchObject({ reported: 1e12, bounded: 1_000_000, limit: 1_000_000 });
+    expect(lines[2]).toMatchObject({ reported: 1e12, limit: 1_000_000 });
     expect(lines[4]).toMatchObject({ waitMs: 60_000, cappedFromMs: 31_536_000_000, source: 'retry-after' });
     expect(lines[5]).toMatchObject({ key: 'k', wrapper: 'AI_RetryError' });
   });

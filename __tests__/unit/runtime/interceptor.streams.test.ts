@@ -226,6 +226,53 @@ describe('streams: retried until the first content, never after', () => {
     }
   });
 
+  it('an abort between two reads leaves no unhandled rejection: the stopped read is observed', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      class Chat {
+        @AdaptiveRetry()
+        async stream(_prompt: string, _options: { signal: AbortSignal }): Promise<AsyncGenerator<Chunk>> {
+          const signal = currentCall()?.signal;
+          const words = ['a', 'b', 'c'];
+          // a client's stream (like @google/genai's downlevel generator): return() does not stop a read, and a read
+          // after the request was aborted rejects
+          const stream: AsyncGenerator<Chunk> = {
+            next: () => {
+              if (signal?.aborted === true) return Promise.reject(new DOMException('This operation was aborted', 'AbortError'));
+              const word = words.shift();
+              return Promise.resolve(word === undefined ? { value: undefined, done: true } : { value: text(word), done: false });
+            },
+            return: () => Promise.resolve({ value: undefined, done: true }),
+            throw: (e: unknown) => Promise.reject(e as Error),
+            [Symbol.asyncIterator]() {
+              return stream;
+            },
+            [Symbol.asyncDispose]: () => Promise.resolve(),
+          };
+          return stream;
+        }
+      }
+      const controller = new AbortController();
+      const stream = await settle(new Chat().stream('hi', { signal: controller.signal }));
+      const error = await (async () => {
+        try {
+          for await (const chunk of stream) if (chunk.choices[0]?.delta.content === 'a') controller.abort(new Error('user cancelled'));
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect((error as Error).message).toBe('user cancelled');
+      await flushPromises();
+      await flushPromises();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
+
   it('a consumer that stops early abandons the stream: the source is closed and the estimate stays charged', async () => {
     let closed = false;
     class Chat {

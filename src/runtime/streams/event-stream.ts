@@ -86,7 +86,11 @@ function watch(stream: EventStream, session: StreamSession): void {
   const onEnd = (): void => {
     for (const event of CHUNK_EVENTS) stream.off(event, onChunk);
     stream.off('end', onEnd);
-    if (stream.aborted || stream.errored) session.interrupted(new Error(`the stream ${stream.aborted ? 'was aborted' : 'failed'}`));
+    // the runtime's own stops (timeouts, the caller's signal) ended the session already; an abort seen here is the
+    // caller's own (`break` out of the stream, `stream.abort()`): the stream was abandoned, not interrupted
+    // (the SDKs set `errored` for an abort too: `aborted` is checked first)
+    if (stream.aborted) session.abandoned();
+    else if (stream.errored) session.interrupted(new Error('the stream failed'));
     else session.completed();
   };
   for (const event of CHUNK_EVENTS) stream.on(event, onChunk);

@@ -43,6 +43,11 @@ export interface StreamLimits {
   readonly attemptTimeoutMs: number | undefined;
 }
 
+/** Observes a read nobody will wait for, so its rejection (the stream was aborted) is not unhandled. */
+function ignore(step: PromiseLike<unknown>): void {
+  step.then(undefined, () => undefined);
+}
+
 /** One stream's timers, abort link, usage and end. */
 export class StreamSession {
   /** Chunks that reached the caller so far. */
@@ -105,8 +110,11 @@ export class StreamSession {
    * rejects with the timeout error or the abort reason.
    */
   untilOpen<T>(step: PromiseLike<T>): Promise<T> {
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a timeout error or the caller's own abort reason, as given
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.failure !== undefined) {
+      ignore(step); // the stopped stream's pending read rejects too: nobody waits for it
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a timeout error or the caller's own abort reason, as given
+      return Promise.reject(this.failure);
+    }
     return this.race(step, this.limits.firstChunkTimeoutMs, this.firstChunkAt, 'first-chunk');
   }
 
@@ -120,8 +128,11 @@ export class StreamSession {
    * abort. A failure ends the stream and rejects with {@link StreamSession.consumerError}.
    */
   next<T>(step: PromiseLike<T>): Promise<T> {
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a StreamInterruptedError, or the caller's own abort reason as given
-    if (this.failure !== undefined) return Promise.reject(this.consumerError(this.failure));
+    if (this.failure !== undefined) {
+      ignore(step); // the stopped stream's pending read rejects too: nobody waits for it
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a StreamInterruptedError, or the caller's own abort reason as given
+      return Promise.reject(this.consumerError(this.failure));
+    }
     const idleMs = this.limits.idleTimeoutMs;
     return this.race(step, idleMs, idleMs === undefined ? Infinity : this.clock.now() + idleMs, 'idle').then(undefined, (error: unknown) => {
       this.interrupted(error);

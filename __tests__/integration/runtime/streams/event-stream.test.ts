@@ -202,6 +202,15 @@ describe('openai chat.completions.stream() and responses.stream() in a decorated
     ]);
     expect(emulator.counters().perEndpoint.responses).toMatchObject({ requests: 3, rateLimited: 1, succeeded: 2 });
   });
+
+  it('a `break` out of the stream is the caller leaving: the stream ends "abandoned", not "interrupted", for openai and Anthropic', async () => {
+    const emulator = await start({ random: longest, streaming: { chunkDelayMs: 20 } });
+    const recorded = configureRecorded();
+    for await (const _event of await service(new OpenAI({ apiKey: 'test', baseURL: emulator.url, maxRetries: 0 })).chat(chatParams)) break;
+    for await (const _event of await claude(new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0 })).stream(params)) break;
+    await waitFor(() => recorded.streamEnds.length === 2);
+    expect(recorded.streamEnds.map((e) => e.outcome)).toEqual(['abandoned', 'abandoned']);
+  });
 });
 
 describe('SDK event streams: limits learned from the stream responses through observingFetch', () => {
