@@ -2,18 +2,20 @@
 import 'reflect-metadata';
 import OpenAI from 'openai';
 import { container } from 'tsyringe';
-import { RateLimited, currentCall } from 'llm-resilience';
+import { RateLimited, currentCall, observingFetch } from 'llm-resilience';
 // #region readme
 import Redis from 'ioredis';
 import { RedisStore, configureResilience } from 'llm-resilience';
 
+const store = new RedisStore({ client: new Redis(process.env.REDIS_URL ?? 'redis://localhost:6379') });
 configureResilience(container, {
   policies: { 'openai:gpt-4o-mini': { requestsPerMinute: 500, tokensPerMinute: 200_000 } },
-  store: new RedisStore({ client: new Redis(process.env.REDIS_URL ?? 'redis://localhost:6379'), instances: 4 }),
+  store,
 });
 // #endregion readme
 
-const client = new OpenAI({ maxRetries: 0 });
+// observingFetch: the limits also read the rate-limit headers of successes (the cold start, refunds)
+const client = new OpenAI({ maxRetries: 0, fetch: observingFetch() });
 
 class Chat {
   @RateLimited({ key: 'openai:gpt-4o-mini' })
@@ -25,6 +27,7 @@ class Chat {
 async function main(): Promise<void> {
   const answers = await Promise.all([1, 2, 3].map((n) => new Chat().ask(`Question ${n}?`)));
   console.log(JSON.stringify({ completed: answers.length }));
+  await store.close(); // stops the store's heartbeat and leaves the fleet's count
   process.exit(0); // the Redis connection would keep the process alive
 }
 
