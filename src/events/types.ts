@@ -115,7 +115,7 @@ export interface StreamEndEvent extends CallInfo {
   readonly chunks: number;
   /** Tokens the stream reported, when it completed with usage. */
   readonly actualTokens: number | undefined;
-  /** Why it ended, for `interrupted` and `aborted` (this library's error codes, or an error's name). */
+  /** Why it ended, for `interrupted` and `aborted`: this library's own message (keys and numbers only), or an error's name. */
   readonly reason: string | undefined;
 }
 

@@ -21,6 +21,7 @@ import type { Clock } from '../clock';
 import type { Call } from './call';
 import type { CapacityReporter } from './capacity';
 import { chargesTokens, type CallLimits } from './plan';
+import { adviseOnce } from './process-warnings';
 import { rejectionReason } from './rejection-reason';
 
 /** A failed attempt, classified (what the retry decision and the events need). */
@@ -33,19 +34,6 @@ export interface Failure {
   readonly hint: WaitHint | undefined;
   /** False when the method threw before sending anything. */
   readonly sent: boolean;
-}
-
-let warnedNoStreamUsage = false;
-
-/** Says once per process that openai chat streams need `stream_options.include_usage` to settle usage. */
-function warnNoStreamUsage(): void {
-  if (warnedNoStreamUsage) return;
-  warnedNoStreamUsage = true;
-  process.emitWarning(
-    'an openai chat completion stream ended without a usage chunk, so its token estimate stays charged; ' +
-      'pass stream_options: { include_usage: true } to settle the real usage',
-    { code: 'LLM_RESILIENCE_STREAM_USAGE' },
-  );
 }
 
 function ignoreRejection(value: void | Promise<void>): void {
@@ -146,7 +134,7 @@ export class Outcomes {
       if (actual !== undefined && actual !== limits.estimate) this.settle(limits, actual - limits.estimate);
     }
     if (outcome === 'completed' && tokens === undefined && dialect === 'openai-chat' && limits !== undefined && call.plan.budget !== undefined) {
-      warnNoStreamUsage();
+      adviseOnce('LLM_RESILIENCE_STREAM_USAGE');
     }
     const events = this.events;
     if (events.streamEnd.listening) {
@@ -177,8 +165,9 @@ export class Outcomes {
     const events = this.events;
     const rateLimited = classification.status === 429;
     if (rateLimited && events.rateLimited.listening) events.rateLimited.emit(failureInfo(call, failure));
-    if (classification.sdkRetried === true && events.sdkRetried.listening) {
-      events.sdkRetried.emit({ ...callInfo(call), wrapper: error instanceof Error ? error.name : typeof error });
+    if (classification.sdkRetried === true) {
+      adviseOnce('LLM_RESILIENCE_SDK_RETRIES');
+      if (events.sdkRetried.listening) events.sdkRetried.emit({ ...callInfo(call), wrapper: error instanceof Error ? error.name : typeof error });
     }
     if (limits === undefined) return failure;
     if (headers !== undefined) this.observe(limits, headers);
