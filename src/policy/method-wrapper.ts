@@ -12,6 +12,11 @@ import { declareGuards } from './guard-declarations';
 
 const HANDLE = Symbol('llm-resilience:handle');
 
+/** A class's name for messages. */
+function describeClass(target: object): string {
+  return typeof target === 'function' && target.name !== '' ? target.name : '<anonymous class>';
+}
+
 type Wrapped = ((...args: unknown[]) => Promise<unknown>) & { [HANDLE]?: MethodHandle };
 
 /**
@@ -29,10 +34,14 @@ export function applyPolicy<K extends keyof PolicyMetadata>(
   field: K,
   resolve: (where: string) => NonNullable<PolicyMetadata[K]>,
 ): PropertyDescriptor {
-  const where = describeMethod(target, propertyKey);
+  // a legacy decorator written on a class is called with the class alone
+  const onClass = (propertyKey as string | symbol | undefined) === undefined;
+  const where = onClass ? describeClass(target) : describeMethod(target, propertyKey);
   const current: unknown = descriptor?.value;
   if (descriptor === undefined || typeof current !== 'function') {
-    throw new PolicyConfigError(where, 'target', current, 'a method (decorators apply to methods only)');
+    // what it is, as a standard decorator's context names it
+    const found = onClass ? 'class' : descriptor === undefined ? 'field' : descriptor.get !== undefined ? 'getter' : descriptor.set !== undefined ? 'setter' : current;
+    throw new PolicyConfigError(where, 'target', found, 'a method (decorators apply to methods only)');
   }
   addPolicyMetadata(target, propertyKey, field, resolve(where));
   declareGuards(target, propertyKey, where, getPolicyMetadata(target, propertyKey) ?? {});

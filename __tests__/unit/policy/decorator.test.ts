@@ -119,10 +119,11 @@ describe.each([
     expect(error.message).toContain('key "fixture:shared"');
   });
 
-  it('refuse a field', () => {
+  it('refuse a field, naming what it is', () => {
     const error = thrownBy(fixture.invalid.field);
     expect(error.where).toBe(isStandard ? 'field' : 'OnField.field');
     expect(error.option).toBe('target');
+    expect(error.value).toBe('field');
     expect(error.message).toContain('a method (decorators apply to methods only)');
   });
 });

@@ -75,6 +75,19 @@ describe('option validation at decoration time', () => {
     }).toThrow(/Twice\.m: invalid option "@AdaptiveRetry" = "applied twice"/);
   });
 
+  it('a legacy decorator written on a class or an accessor names the class and what it was put on', () => {
+    class Billing {
+      private amount = 1;
+      get total(): number {
+        return this.amount;
+      }
+    }
+    const legacy = RateLimited({ key: 'k', requestsPerMinute: 60 }) as unknown as (target: object, name?: string, descriptor?: PropertyDescriptor) => void;
+    expect(() => legacy(Billing)).toThrow('Billing: invalid option "target" = "class"; expected a method');
+    const getter = Object.getOwnPropertyDescriptor(Billing.prototype, 'total');
+    expect(() => legacy(Billing.prototype, 'total', getter)).toThrow('Billing.total: invalid option "target" = "getter"');
+  });
+
   it('rejects invalid named policies when configured', () => {
     expect(() => configureResilience(container, { policies: { 'openai:gpt': { requestsPerMinute: -3 } } })).toThrow(
       /policies\["openai:gpt"\]: invalid option "requestsPerMinute" = -3/,
