@@ -61,7 +61,8 @@ describe('load: many concurrent calls through the full limiter path (in-memory s
     const clock = countingClock();
     configureResilience(container, { clock });
     class Service {
-      @RateLimited({ key: 'one-key', requestsPerMinute: 12_000_000, maxQueue: 200_000 })
+      // 50 requests/ms: slower than calls are made (~200/ms), so the queue forms at once and holds them all
+      @RateLimited({ key: 'one-key', requestsPerMinute: 3_000_000, maxQueue: 200_000 })
       @TokenBudget({ key: 'one-key', tokensPerMinute: 1e12, estimate: () => 10 })
       async call(n: number): Promise<number> {
         return n;
