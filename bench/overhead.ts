@@ -139,7 +139,6 @@ const SUFFIX: Record<OverheadPhase, string> = {
   4: ' [asyncContext: true, AsyncLocalStorage active]',
 };
 
-/* eslint-disable @typescript-eslint/require-await -- the bare call and the decorated methods are async functions that return at once: that is what is measured */
 async function bare(): Promise<unknown> {
   return RESULT;
 }
@@ -175,7 +174,6 @@ function ourContenders(asyncContext = false): Contender[] {
     { name: 'llm-resilience: @AdaptiveRetry only', call: () => service.retryOnly() },
   ];
 }
-/* eslint-enable @typescript-eslint/require-await */
 
 /** rate-limiter-flexible, in-memory, limits never reached: the reference and two other shapes of using it. */
 function rlfContenders(): { reference: Contender; wrapper: Contender; alone: Contender } {
