@@ -182,7 +182,7 @@ function installBuiltPackage() {
     execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(pkg, 'dist')], { stdio: 'pipe', encoding: 'utf8' });
   } catch (error) {
     fs.rmSync(work, { recursive: true, force: true });
-    throw new Error(`the package does not build (tsc -p tsconfig.build.json):\n${error.stdout || error.message}`);
+    throw new Error(`the package does not build (tsc -p tsconfig.build.json):\n${error.stdout || error.message}`, { cause: error });
   }
   fs.cpSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
   // the package's own dependencies (tsyringe, reflect-metadata, pino) resolve from the repository's node_modules
