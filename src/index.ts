@@ -45,6 +45,7 @@ export type {
   CooldownEvent,
   FailedEvent,
   LowCapacityEvent,
+  ProviderLimitEvent,
   QueuedEvent,
   RateLimitedEvent,
   RejectedEvent,
@@ -77,7 +78,7 @@ export { MemoryStore } from './limits/memory-store';
 export type { MemoryStoreOptions } from './limits/memory-store';
 export { RedisStore } from './limits/redis/redis-store';
 export type { RedisStoreClient, RedisStoreLogger, RedisStoreOptions, StoreErrorMode } from './limits/redis/redis-store';
-export { DAY_BUDGET_SPENT } from './limits/store';
+export { DAY_BUDGET_SPENT, NEVER_FITS } from './limits/store';
 export type { DemandPart, KeyView, LimitSpec, LimiterStore } from './limits/store';
 export type { RateLimitSnapshot, ResourceSnapshot } from './providers/rate-limit-headers';
 

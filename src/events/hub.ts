@@ -14,6 +14,7 @@ import type {
   CooldownEvent,
   FailedEvent,
   LowCapacityEvent,
+  ProviderLimitEvent,
   QueuedEvent,
   RateLimitedEvent,
   RejectedEvent,
@@ -56,6 +57,8 @@ export interface ResilienceEvents {
   onBogusUsage(listener: Listener<BogusUsageEvent>): Disposable;
   /** The provider reported a key's remaining requests or tokens. */
   onCapacity(listener: Listener<CapacityEvent>): Disposable;
+  /** The provider reports a lower per-minute limit than a key's configured one: the provider's is used. */
+  onProviderLimit(listener: Listener<ProviderLimitEvent>): Disposable;
   /** A key's remaining capacity stayed low (see `configureResilience({ lowCapacity })`). */
   onLowCapacity(listener: Listener<LowCapacityEvent>): Disposable;
   /** A call started. */
@@ -95,6 +98,7 @@ export class EventHub implements ResilienceEvents {
   readonly breaker: Emitter<BreakerEvent>;
   readonly bogusUsage: Emitter<BogusUsageEvent>;
   readonly capacity: Emitter<CapacityEvent>;
+  readonly providerLimit: Emitter<ProviderLimitEvent>;
   readonly lowCapacity: Emitter<LowCapacityEvent>;
   readonly callStart: Emitter<CallEvent>;
   readonly callEnd: Emitter<CallEvent>;
@@ -114,6 +118,7 @@ export class EventHub implements ResilienceEvents {
     this.breaker = new Emitter('breakerChange', failed);
     this.bogusUsage = new Emitter('bogusUsage', failed);
     this.capacity = new Emitter('capacity', failed);
+    this.providerLimit = new Emitter('providerLimit', failed);
     this.lowCapacity = new Emitter('lowCapacity', failed);
     this.callStart = new Emitter('callStart', failed);
     this.callEnd = new Emitter('callEnd', failed);
@@ -170,6 +175,10 @@ export class EventHub implements ResilienceEvents {
   /** @inheritDoc */
   onCapacity(listener: Listener<CapacityEvent>): Disposable {
     return this.capacity.on(listener);
+  }
+  /** @inheritDoc */
+  onProviderLimit(listener: Listener<ProviderLimitEvent>): Disposable {
+    return this.providerLimit.on(listener);
   }
   /** @inheritDoc */
   onLowCapacity(listener: Listener<LowCapacityEvent>): Disposable {

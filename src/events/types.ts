@@ -96,6 +96,22 @@ export interface SdkRetriedEvent extends CallInfo {
   readonly wrapper: string;
 }
 
+/**
+ * The provider reports a per-minute limit below a key's configured one (a policy written for another tier): the
+ * provider's limit is used instead, until it reports more. Also published when that ends (`inForce` back at
+ * `configured`).
+ */
+export interface ProviderLimitEvent {
+  /** The key. */
+  readonly key: string;
+  /** Which limit. */
+  readonly resource: 'requests' | 'tokens';
+  /** The configured per-minute limit. */
+  readonly configured: number;
+  /** The per-minute limit in force from now on. */
+  readonly inForce: number;
+}
+
 /** How an open stream ended (see `StreamEndEvent`). */
 export type StreamOutcome = 'completed' | 'interrupted' | 'abandoned' | 'aborted';
 

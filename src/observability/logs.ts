@@ -88,6 +88,14 @@ export class EventLogs {
             "the client retried this call itself before giving up: set its own retries to 0 (the AI SDK's maxRetries: 0) so every 429 and server wait reaches the runtime",
           ),
         ),
+        events.onProviderLimit((e) =>
+          this.line(e.key).warn(
+            { resource: e.resource, configured: e.configured, inForce: e.inForce },
+            e.inForce < e.configured
+              ? 'the provider reports a lower per-minute limit than configured: its limit is used'
+              : 'the provider reports the configured limit again: the configured limit is used',
+          ),
+        ),
         events.onBogusUsage((e) =>
           this.line(e.key).warn({ reported: e.reported, limit: e.limit }, 'provider reported an impossible usage: ignored, the estimate is kept'),
         ),

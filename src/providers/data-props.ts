@@ -14,8 +14,8 @@ import { isObjectLike } from '../util/values';
 const MAX_PROTO_DEPTH = 8;
 
 /**
- * The value of the data property `key` of `value` (own, or inherited within 8 prototypes), or `undefined`
- * when it is absent, an accessor (never called), or unreadable (a revoked or throwing Proxy).
+ * The value of the data property `key` of `value` (own, or inherited within 8 prototypes, `Object.prototype` left
+ * out), or `undefined` when it is absent, an accessor (never called), or unreadable (a revoked or throwing Proxy).
  * @param value - anything.
  * @param key - the property name.
  */
@@ -23,10 +23,15 @@ export function dataProp(value: unknown, key: string): unknown {
   if (!isObjectLike(value)) return undefined;
   try {
     let current: object | null = value;
-    for (let depth = 0; depth < MAX_PROTO_DEPTH && current !== null; depth++) {
-      const descriptor = Object.getOwnPropertyDescriptor(current, key);
-      if (descriptor !== undefined) return 'value' in descriptor ? (descriptor.value as unknown) : undefined;
+    for (let depth = 0; depth < MAX_PROTO_DEPTH; depth++) {
+      // `Object.hasOwn` first: a miss (most lookups) allocates no descriptor
+      if (Object.hasOwn(current, key)) {
+        const descriptor = Object.getOwnPropertyDescriptor(current, key);
+        return descriptor !== undefined && 'value' in descriptor ? (descriptor.value as unknown) : undefined;
+      }
       current = Object.getPrototypeOf(current) as object | null;
+      // nothing is read from Object.prototype: a value there is prototype pollution, not a response's field
+      if (current === null || current === Object.prototype) return undefined;
     }
   } catch {
     // a hostile Proxy: nothing readable

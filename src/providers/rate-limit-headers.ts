@@ -22,6 +22,11 @@ export interface ResourceSnapshot {
   readonly remaining?: number;
   /** ms until the resource is fully replenished / the window resets */
   readonly resetMs?: number;
+  /**
+   * `limit` is per minute: OpenAI/Azure `x-ratelimit-*` and Anthropic `anthropic-ratelimit-*` report per-minute
+   * limits. (An IETF `RateLimit-Policy` limit counts its own window, so it is not marked.)
+   */
+  readonly perMinute?: true;
 }
 
 /** The rate-limit state read off one response; only resources the server reported are present. */
@@ -120,7 +125,8 @@ function providerResource(
   const limit = limitText === undefined ? undefined : parseCount(limitText);
   const remaining = remainingText === undefined ? undefined : parseCount(remainingText);
   const resetMs = resetText === undefined ? undefined : timestamps ? parseResetTimestamp(resetText, nowMs) : parseGoDuration(resetText);
-  return resource(limit, remaining, resetMs);
+  const found = resource(limit, remaining, resetMs);
+  return found?.limit === undefined ? found : { ...found, perMinute: true };
 }
 
 function ietfResource(headers: HeadersLike, field: string | undefined, oldRemaining: string | undefined): ResourceSnapshot | undefined {

@@ -49,6 +49,16 @@ export function countedTokens(counts: UsageCounts | undefined): number | undefin
   return Math.min((counts.input ?? 0) + (counts.output ?? 0), Number.MAX_SAFE_INTEGER);
 }
 
+/**
+ * {@link countedTokens} of {@link readUsageCounts}, read the short way when the usage reports `total_tokens` (the
+ * openai shape): the total is what counts, so no other field is read (the success path of every call runs this).
+ * @param usage - the usage object (anything).
+ */
+export function usageTotal(usage: unknown): number | undefined {
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  return tokenCount(dataProp(usage, 'total_tokens')) ?? countedTokens(readUsageCounts(usage));
+}
+
 function snakeCase(u: object): UsageCounts | undefined {
   const total = tokenCount(dataProp(u, 'total_tokens'));
   const prompt = tokenCount(dataProp(u, 'prompt_tokens'));

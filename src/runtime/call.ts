@@ -31,7 +31,7 @@ export class Call implements ContextSource {
    * @param thisArg - the instance the method runs on.
    * @param args - the call's arguments.
    * @param signal - the caller's abort signal, if any.
-   * @param limits - the call's limits, when it is rate-limited or budgeted.
+   * @param limits - the call's limits, when it is rate-limited or budgeted (rebased when the provider lowers them).
    * @param key - the call's key (its limit key, else `Class.method`).
    * @param guard - the key's overload breaker and retry budget, when the method retries.
    * @param deadline - when the whole call must end (epoch ms; `Infinity` without `deadlineMs`).
@@ -42,7 +42,7 @@ export class Call implements ContextSource {
     readonly thisArg: unknown,
     readonly args: unknown[],
     readonly signal: AbortSignal | undefined,
-    readonly limits: CallLimits | undefined,
+    public limits: CallLimits | undefined,
     readonly key: string,
     readonly guard: KeyGuard | undefined,
     public deadline: number,

@@ -43,6 +43,7 @@ import { ResilienceTokens } from './di-tokens';
 import { Outcomes, callInfo, failureInfo, type Failure } from './outcomes';
 import { CallLimits, buildKeyPlan, compilePlan, resolveKey, type CompiledPlan, type KeyPlan } from './plan';
 import { rejectionReason } from './rejection-reason';
+import { ProviderLimits } from './provider-limits';
 import type { ResilienceRuntime } from './resilience-runtime';
 import type { ResolvedConfig } from './resolved-config';
 import { callerSignal } from './signal';
@@ -59,6 +60,8 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
   /** Per-key overload breakers and retry budgets. */
   private readonly guards: OverloadGuards;
   private readonly outcomes: Outcomes;
+  /** The per-minute limits providers reported, lowering configured ones above them. */
+  private readonly providerLimits = new ProviderLimits();
 
   /** @param config - the resolved configuration (`configureResilience`). */
   constructor(@inject(ResilienceTokens.Config) readonly config: ResolvedConfig) {
@@ -76,7 +79,7 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
       },
       config.store.pollJitterMs ?? 0,
     );
-    this.outcomes = new Outcomes(config.store, this.limiter, config.clock, events, this.capacity);
+    this.outcomes = new Outcomes(config.store, this.limiter, config.clock, events, this.capacity, this.providerLimits);
   }
 
   /** @inheritDoc */
@@ -232,8 +235,8 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
    * @returns `undefined` when the attempt may start now, else the wait for capacity.
    */
   private acquire(call: Call): Promise<void> | undefined {
-    const limits = call.limits;
-    if (limits === undefined) return undefined;
+    if (call.limits === undefined) return undefined;
+    const limits = this.currentLimits(call, call.limits);
     let bounds: AcquireBounds = limits.plan.bounds;
     if (call.deadline !== Infinity) {
       const left = Math.max(0, call.deadline - call.now);
@@ -346,7 +349,8 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
 
   /** Resolves the call's keys, limits and token estimate (once per call). */
   private prepare(plan: CompiledPlan, args: unknown[]): CallLimits {
-    const keyPlan = plan.fixedKeys ? (plan.fixedKeyPlan ??= this.keyPlan(plan, args)) : this.keyPlan(plan, args);
+    const fixed = plan.fixedKeyPlan;
+    const keyPlan = fixed?.generation === this.providerLimits.generation ? fixed : this.keyPlan(plan, args);
     if (plan.budget === undefined) return new CallLimits(keyPlan, keyPlan.requestOnly, 0);
     const estimate = plan.budget.estimate(...args);
     if (typeof estimate !== 'number' || !Number.isFinite(estimate) || estimate < 0) {
@@ -370,10 +374,32 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
   private keyPlan(plan: CompiledPlan, args: unknown[]): KeyPlan {
     const rateKey = plan.rate === undefined ? undefined : resolveKey(plan.where, plan.rate.key, args);
     const budgetKey = plan.budget === undefined ? undefined : resolveKey(plan.where, plan.budget.key, args);
+    return this.keyPlanFor(plan, rateKey, budgetKey);
+  }
+
+  /** The key plan of resolved keys, cached per method and key combination and rebuilt when the provider's limits change. */
+  private keyPlanFor(plan: CompiledPlan, rateKey: string | undefined, budgetKey: string | undefined): KeyPlan {
     const cacheKey =
       rateKey === undefined ? budgetKey : budgetKey === undefined || budgetKey === rateKey ? rateKey : `${rateKey}\u0000${budgetKey}`;
     if (cacheKey === undefined) throw new Error('unreachable: keys are resolved for a rate limit or a token budget');
-    return plan.keyPlans.getOrCreate(cacheKey, () => buildKeyPlan(plan, this.config, rateKey, budgetKey));
+    const cached = plan.keyPlans.get(cacheKey);
+    // a key plan built before the provider reported other limits is built again
+    if (cached?.generation === this.providerLimits.generation) return cached;
+    const built = buildKeyPlan(plan, this.config, rateKey, budgetKey, this.providerLimits);
+    plan.keyPlans.set(cacheKey, built);
+    if (plan.fixedKeys) plan.fixedKeyPlan = built;
+    return built;
+  }
+
+  /**
+   * The call's limits for its next attempt: rebased on a rebuilt key plan when the provider reported lower limits
+   * since the call began (a retry after a 429 storm is paced at the provider's limit, not the configured one).
+   */
+  private currentLimits(call: Call, limits: CallLimits): CallLimits {
+    if (limits.plan.generation === this.providerLimits.generation) return limits;
+    const rebased = limits.rebased(this.keyPlanFor(call.plan, limits.plan.rateKey, limits.plan.budgetKey));
+    call.limits = rebased;
+    return rebased;
   }
 
   /** Rejects an estimate over a per-minute or daily token limit: it can never be served. */

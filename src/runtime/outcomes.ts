@@ -22,6 +22,7 @@ import type { Call } from './call';
 import type { CapacityReporter } from './capacity';
 import { chargesTokens, type CallLimits } from './plan';
 import { adviseOnce } from './process-warnings';
+import type { ProviderLimits } from './provider-limits';
 import { rejectionReason } from './rejection-reason';
 
 /** A failed attempt, classified (what the retry decision and the events need). */
@@ -72,6 +73,7 @@ export class Outcomes {
    * @param clock - the runtime's clock.
    * @param events - where outcomes are published.
    * @param capacity - turns observed rate-limit headers into capacity events.
+   * @param providerLimits - the per-minute limits providers report, lowering configured ones above them.
    */
   constructor(
     private readonly store: LimiterStore,
@@ -79,6 +81,7 @@ export class Outcomes {
     private readonly clock: Clock,
     private readonly events: EventHub,
     private readonly capacity: CapacityReporter,
+    private readonly providerLimits: ProviderLimits,
   ) {}
 
   /** A success: provider headers on the result, real usage against the estimate, then the event. */
@@ -204,6 +207,13 @@ export class Outcomes {
     const now = this.clock.now();
     const snapshot = parseRateLimitHeaders(headers, now);
     if (snapshot === undefined) return;
+    // a configured limit above the provider's: the next calls are planned at the provider's
+    const changes = this.providerLimits.observe(limits.plan.configuredSpecs, snapshot);
+    if (changes.length > 0 && this.events.providerLimit.listening) {
+      for (const change of changes) {
+        this.events.providerLimit.emit({ key: change.key, resource: change.resource, configured: change.configured, inForce: change.reported });
+      }
+    }
     // every key of the call learns from the response (each spec says which resources that key limits); a limit
     // learned or changed wakes the calls waiting on the key
     const queueKey = limits.plan.queueKey;

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 
+import type { ProviderLimits, ReportedLimits } from './provider-limits';
 import type { ResolvedConfig } from './resolved-config';
 import { BoundedMap } from '../util/bounded-map';
 import { PolicyConfigError } from '../errors';
@@ -27,8 +28,19 @@ export interface KeyPlan {
   readonly queueKey: string;
   /** The key reported in the call context and logs (the rate limit's, else the budget's). */
   readonly key: string;
-  /** One spec per distinct key: the rate limit's first. */
+  /** The rate limit's resolved key, if any. */
+  readonly rateKey: string | undefined;
+  /** The token budget's resolved key, if any. */
+  readonly budgetKey: string | undefined;
+  /**
+   * One spec per distinct key, the rate limit's first: the limits in force, the configured ones lowered to what the
+   * provider reports where it reports less.
+   */
   readonly specs: readonly LimitSpec[];
+  /** The same specs as configured (what the provider's reports are compared with). */
+  readonly configuredSpecs: readonly LimitSpec[];
+  /** The provider limits' generation the specs were built in: a later one rebuilds the plan. */
+  readonly generation: number;
   /** Queue/reject and bounds. */
   readonly bounds: AcquireBounds;
   /** Longest pause a 429's wait hint may impose on the call's keys, ms (`maxCooldownMs`). */
@@ -41,7 +53,7 @@ export interface KeyPlan {
    */
   readonly largestServable: number;
   /**
-   * The smallest configured per-minute token limit of the keys charged tokens: a reported usage above it cannot
+   * The smallest per-minute token limit in force of the keys charged tokens: a reported usage above it cannot
    * be true (a provider refuses a request larger than its per-minute limit). `Infinity` when none is configured.
    */
   readonly largestUsage: number;
@@ -61,6 +73,12 @@ export class CallLimits {
     readonly parts: readonly DemandPart[],
     readonly estimate: number,
   ) {}
+
+  /** The same demand against a rebuilt key plan of the same keys (its specs in force changed). */
+  rebased(plan: KeyPlan): CallLimits {
+    if (this.parts === this.plan.requestOnly) return new CallLimits(plan, plan.requestOnly, this.estimate);
+    return new CallLimits(plan, this.parts.map((part, i) => ({ ...part, spec: plan.specs[i] })), this.estimate);
+  }
 }
 
 /** Everything the interceptor needs for one method. */
@@ -112,6 +130,7 @@ export function buildKeyPlan(
   config: ResolvedConfig,
   rateKey: string | undefined,
   budgetKey: string | undefined,
+  provider: ProviderLimits,
 ): KeyPlan {
   const rate = plan.rate;
   const budget = plan.budget;
@@ -121,15 +140,16 @@ export function buildKeyPlan(
   }
   // One key: it carries both limits. Two keys: the rate key is charged requests only, the budget key tokens only.
   const separate = rateKey !== undefined && budgetKey !== undefined && budgetKey !== rateKey;
-  const specs: LimitSpec[] = [];
+  const configuredSpecs: LimitSpec[] = [];
   if (rateKey !== undefined) {
     const rateSpec = spec(rateKey, ratePolicy, rate, rateKey === budgetKey ? budget : undefined);
-    specs.push(separate ? requestsOnly(rateSpec) : rateSpec);
+    configuredSpecs.push(separate ? requestsOnly(rateSpec) : rateSpec);
   }
   if (budgetKey !== undefined && budgetKey !== rateKey) {
     const budgetSpec = spec(budgetKey, config.policies.get(budgetKey), undefined, budget);
-    specs.push(separate ? tokensOnly(budgetSpec) : budgetSpec);
+    configuredSpecs.push(separate ? tokensOnly(budgetSpec) : budgetSpec);
   }
+  const specs = configuredSpecs.map((s) => inForce(s, provider.get(s.key)));
   const key = rateKey ?? budgetKey;
   if (key === undefined) throw new Error('unreachable: a key plan is built for a rate limit or a token budget');
   const policy = ratePolicy ?? (budgetKey === undefined ? undefined : config.policies.get(budgetKey));
@@ -142,7 +162,11 @@ export function buildKeyPlan(
   return {
     queueKey: budgetKey === undefined || budgetKey === rateKey || rateKey === undefined ? key : `${rateKey}\u0000${budgetKey}`,
     key,
+    rateKey,
+    budgetKey,
     specs,
+    configuredSpecs,
+    generation: provider.generation,
     bounds: {
       onLimit: rate?.onLimit ?? policy?.onLimit ?? DEFAULTS.onLimit,
       maxWaitMs: rate?.maxWaitMs ?? policy?.maxWaitMs ?? DEFAULTS.maxWaitMs,
@@ -153,6 +177,22 @@ export function buildKeyPlan(
     largestServable,
     largestUsage,
     guard: { value: undefined, generation: -1 },
+  };
+}
+
+/**
+ * A configured spec with its per-minute limits lowered to the provider's where it reports less, and the bursts
+ * with them (at most one second of the lower limit).
+ */
+function inForce(configured: LimitSpec, reported: ReportedLimits | undefined): LimitSpec {
+  if (reported === undefined) return configured;
+  const rpm = reported.requests;
+  const tpm = reported.tokens;
+  if (rpm === undefined && tpm === undefined) return configured;
+  return {
+    ...configured,
+    ...(rpm === undefined ? {} : { requestsPerMinute: rpm, requestBurst: Math.min(configured.requestBurst, Math.max(1, rpm / 60)) }),
+    ...(tpm === undefined ? {} : { tokensPerMinute: tpm, tokenBurst: Math.min(configured.tokenBurst, tpm / 60) }),
   };
 }
 

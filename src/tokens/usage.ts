@@ -4,7 +4,7 @@
  */
 
 import { dataObject, dataProp } from '../providers/data-props';
-import { countedTokens, geminiUsage, readUsageCounts } from '../providers/usage-counts';
+import { countedTokens, geminiUsage, usageTotal } from '../providers/usage-counts';
 
 /** How deep `{ data, response }` / `{ response }` wrappers are unwrapped. */
 const MAX_DEPTH = 2;
@@ -15,7 +15,7 @@ const USAGE_KEYS = ['totalUsage', 'usage', 'usage_metadata'] as const;
 function read(r: unknown, depth: number): number | undefined {
   if (typeof r !== 'object' || r === null) return undefined;
   for (const key of USAGE_KEYS) {
-    const n = countedTokens(readUsageCounts(dataProp(r, key)));
+    const n = usageTotal(dataProp(r, key));
     if (n !== undefined) return n;
   }
   const gemini = countedTokens(geminiUsage(r));
@@ -23,7 +23,7 @@ function read(r: unknown, depth: number): number | undefined {
   // LangChain `generate()`: { generations, llmOutput: { tokenUsage } }.
   const llmOutput = dataObject(r, 'llmOutput');
   if (llmOutput !== undefined) {
-    const n = countedTokens(readUsageCounts(dataProp(llmOutput, 'tokenUsage')));
+    const n = usageTotal(dataProp(llmOutput, 'tokenUsage'));
     if (n !== undefined) return n;
   }
   if (depth >= MAX_DEPTH) return undefined;

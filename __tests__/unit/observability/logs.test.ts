@@ -148,6 +148,8 @@ describe('EventLogs', () => {
     hub.bogusUsage.emit({ key: 'k', reported: Number.NaN, limit: undefined });
     hub.cooldown.emit({ ...attempt('k'), waitMs: 60_000, requestedMs: 31_536_000_000, source: 'retry-after' });
     hub.sdkRetried.emit({ ...call, wrapper: 'AI_RetryError' });
+    hub.providerLimit.emit({ key: 'k', resource: 'requests', configured: 6000, inForce: 600 });
+    hub.providerLimit.emit({ key: 'k', resource: 'requests', configured: 6000, inForce: 6000 });
     const lines = records();
     expect(lines.map((r) => [r.level, r.msg])).toEqual([
       [20, 'llm stream ended'],
@@ -156,11 +158,14 @@ describe('EventLogs', () => {
       [40, 'provider reported an impossible usage: ignored, the estimate is kept'],
       [40, 'provider rate limit: key paused'],
       [40, expect.stringMatching(/retries to 0/)],
+      [40, 'the provider reports a lower per-minute limit than configured: its limit is used'],
+      [40, 'the provider reports the configured limit again: the configured limit is used'],
     ]);
     expect(lines[0]).toMatchObject({ key: 'k', outcome: 'completed', chunks: 12, actualTokens: 30 });
     expect(lines[1]).toMatchObject({ key: 'k', chunks: 3, reason: 'APIConnectionError' });
     expect(lines[2]).toMatchObject({ reported: 1e12, limit: 1_000_000 });
     expect(lines[4]).toMatchObject({ waitMs: 60_000, cappedFromMs: 31_536_000_000, source: 'retry-after' });
     expect(lines[5]).toMatchObject({ key: 'k', wrapper: 'AI_RetryError' });
+    expect(lines[6]).toMatchObject({ key: 'k', resource: 'requests', configured: 6000, inForce: 600 });
   });
 });

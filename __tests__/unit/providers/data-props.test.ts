@@ -50,6 +50,16 @@ describe('dataProp', () => {
     expect(dataProp(Object.getPrototypeOf(deep), 'found')).toBe(true);
   });
 
+  it('reads nothing from Object.prototype (a polluted prototype is not a response field)', () => {
+    Object.defineProperty(Object.prototype, 'pollutedUsage', { value: { total_tokens: 1 }, configurable: true });
+    try {
+      expect(dataProp({}, 'pollutedUsage')).toBeUndefined();
+      expect(dataProp(Object.create({ pollutedUsage: 2 }) as object, 'pollutedUsage')).toBe(2);
+    } finally {
+      Reflect.deleteProperty(Object.prototype, 'pollutedUsage');
+    }
+  });
+
   it('non-objects read as undefined', () => {
     for (const value of [undefined, null, 1, 'text', true, Symbol('s')]) expect(dataProp(value, 'length')).toBeUndefined();
   });

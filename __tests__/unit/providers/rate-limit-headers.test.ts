@@ -20,8 +20,8 @@ describe('parseRateLimitHeaders', () => {
       'x-ratelimit-reset-tokens': '6m0s',
     });
     expect(parseRateLimitHeaders(h, NOW)).toEqual({
-      requests: { limit: 60, remaining: 59, resetMs: 1000 },
-      tokens: { limit: 150_000, remaining: 149_984, resetMs: 360_000 },
+      requests: { limit: 60, remaining: 59, resetMs: 1000, perMinute: true },
+      tokens: { limit: 150_000, remaining: 149_984, resetMs: 360_000, perMinute: true },
     });
   });
 
@@ -47,16 +47,16 @@ describe('parseRateLimitHeaders', () => {
       'anthropic-ratelimit-output-tokens-reset': '2025-01-15T12:00:30Z',
     };
     expect(parseRateLimitHeaders(h, NOW)).toEqual({
-      requests: { limit: 50, remaining: 49, resetMs: 1000 },
-      tokens: { limit: 80_000, remaining: 79_000, resetMs: 5000 },
-      inputTokens: { limit: 40_000, remaining: 39_000, resetMs: 2500 },
-      outputTokens: { limit: 8000, remaining: 0, resetMs: 30_000 },
+      requests: { limit: 50, remaining: 49, resetMs: 1000, perMinute: true },
+      tokens: { limit: 80_000, remaining: 79_000, resetMs: 5000, perMinute: true },
+      inputTokens: { limit: 40_000, remaining: 39_000, resetMs: 2500, perMinute: true },
+      outputTokens: { limit: 8000, remaining: 0, resetMs: 30_000, perMinute: true },
     });
   });
 
   it('reads mixed-case record keys and arrays', () => {
     const h = { 'X-RateLimit-Remaining-Requests': ['5', '6'], 'X-RateLimit-Limit-Requests': 10 };
-    expect(parseRateLimitHeaders(h, NOW)).toEqual({ requests: { limit: 10, remaining: 5 } });
+    expect(parseRateLimitHeaders(h, NOW)).toEqual({ requests: { limit: 10, remaining: 5, perMinute: true } });
   });
 
   it('takes the first member of comma-joined duplicates', () => {
@@ -78,7 +78,7 @@ describe('parseRateLimitHeaders', () => {
       'x-ratelimit-remaining-tokens': '9999999999999999',
       'x-ratelimit-reset-tokens': '-1s',
     };
-    expect(parseRateLimitHeaders(h, NOW)).toEqual({ requests: { limit: 60 } });
+    expect(parseRateLimitHeaders(h, NOW)).toEqual({ requests: { limit: 60, perMinute: true } });
   });
 
   it('returns undefined when the family is present but nothing parses', () => {

@@ -1,4 +1,4 @@
-import { countedTokens, geminiUsage, readUsageCounts } from '../../../src/providers/usage-counts';
+import { countedTokens, geminiUsage, readUsageCounts, usageTotal } from '../../../src/providers/usage-counts';
 
 describe('readUsageCounts', () => {
   it('openai chat: prompt / completion / total', () => {
@@ -53,5 +53,23 @@ describe('countedTokens', () => {
     expect(countedTokens({})).toBeUndefined();
     expect(countedTokens(undefined)).toBeUndefined();
     expect(countedTokens({ input: Number.MAX_SAFE_INTEGER, output: 5 })).toBe(Number.MAX_SAFE_INTEGER);
+  });
+});
+
+describe('usageTotal', () => {
+  it('is countedTokens of readUsageCounts for every shape', () => {
+    const shapes: unknown[] = [
+      { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+      { total_tokens: 7 },
+      { total_tokens: -1, prompt_tokens: 2, completion_tokens: 3 },
+      { input_tokens: 3, output_tokens: 4, cache_creation_input_tokens: 2 },
+      { inputTokens: 11, outputTokens: 22 },
+      { totalTokenCount: 16, promptTokenCount: 5 },
+      {},
+      null,
+      'text',
+    ];
+    for (const usage of shapes) expect(usageTotal(usage)).toBe(countedTokens(readUsageCounts(usage)));
+    expect(usageTotal({ total_tokens: 15, prompt_tokens: 1, completion_tokens: 1 })).toBe(15);
   });
 });
