@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseDemoOptions, demoUsage } from '../examples/demo/options';
 import { startEmulator } from '../src/testing';
+import { UsageError, closest, numberFlag, parseFlags, stringFlag, type FlagSpec } from './args';
 
 /** How the user ran the demo, for its help text: `npm start --` in a clone, else the installed command. */
 const demoCommandName = process.env.npm_lifecycle_event === 'start' ? 'npm start --' : 'llm-resilience demo';
@@ -43,26 +44,46 @@ function installed(name: string, what: string): boolean {
   }
 }
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i < 0 ? undefined : args[i + 1];
+/** The flags of `llm-resilience emulator`. */
+const EMULATOR_FLAGS: FlagSpec = {
+  '--rpm': 'value',
+  '--tpm': 'value',
+  '--port': 'value',
+  '--slice-ms': 'value',
+  '--latency-ms': 'value',
+  '--faults': 'value',
+  '--help': 'switch',
+  '-h': 'switch',
+};
+
+const EMULATOR_USAGE = `Usage: llm-resilience emulator [--rpm 500] [--tpm 30000] [--port 8080] [--slice-ms 1000] [--latency-ms 20,40] [--faults RATE]
+
+An OpenAI-compatible server with realistic rate limits, for testing any client against them (Ctrl-C stops it).
+`;
+
+/** `--latency-ms 20,40` (a range) or `--latency-ms 30` (fixed). */
+function latencyFlag(raw: string | undefined): [number, number] {
+  const parts = (raw ?? '20,40').split(',').map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
+  if (parts.length > 2 || parts.some((n) => !Number.isFinite(n) || n < 0) || (parts.length === 2 && parts[0] > parts[1])) {
+    throw new UsageError(`--latency-ms needs a number of ms or a range MIN,MAX, got ${JSON.stringify(raw)}`);
+  }
+  return [parts[0], parts[1] ?? parts[0]];
 }
 
 async function emulatorCommand(args: string[]): Promise<void> {
-  const num = (name: string, fallback: number) => {
-    const raw = flag(args, name);
-    const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} needs a number ≥ 0, got ${JSON.stringify(raw)}`);
-    return n;
-  };
-  const latency = (flag(args, '--latency-ms') ?? '20,40').split(',').map(Number);
-  const faults = num('--faults', 0);
+  const flags = parseFlags(args, EMULATOR_FLAGS);
+  if (flags.has('--help') || flags.has('-h')) {
+    process.stdout.write(EMULATOR_USAGE);
+    return;
+  }
+  const positive = (n: number) => Number.isFinite(n) && n > 0;
+  const faults = numberFlag(flags, '--faults', 0, (n) => Number.isFinite(n) && n >= 0 && n < 1, 'a fraction from 0 to below 1');
   const emulator = await startEmulator({
-    port: num('--port', 8080),
-    requestsPerMinute: num('--rpm', 500),
-    tokensPerMinute: num('--tpm', 30_000),
-    sliceMs: num('--slice-ms', 1000),
-    latencyMs: latency.length === 2 ? [latency[0], latency[1]] : [latency[0], latency[0]],
+    port: numberFlag(flags, '--port', 8080, (n) => Number.isInteger(n) && n >= 0 && n < 65_536, 'a port number (0 for any free port)'),
+    requestsPerMinute: numberFlag(flags, '--rpm', 500, positive, 'a number above 0'),
+    tokensPerMinute: numberFlag(flags, '--tpm', 30_000, positive, 'a number above 0'),
+    sliceMs: numberFlag(flags, '--slice-ms', 1000, (n) => Number.isFinite(n) && n >= 0, 'a number of ms from 0 (0: no slices)'),
+    latencyMs: latencyFlag(stringFlag(flags, '--latency-ms')),
     faults: faults > 0 ? { serverError: faults / 3, overloaded: faults / 3, drop: faults / 3 } : undefined,
   });
   process.stdout.write(`llm-resilience emulator listening: baseURL ${emulator.url} (Ctrl-C to stop)\n`);
@@ -88,6 +109,13 @@ async function demoCommand(args: string[]): Promise<void> {
   process.exitCode = report !== undefined && report.failed > 0 ? 1 : 0;
 }
 
+/** How the user ran `command`, for the messages of a usage error: `llm-resilience demo` (or `npm start --`). */
+function commandName(command: string | undefined): string {
+  if (command === 'demo') return demoCommandName;
+  if (command === 'emulator') return 'llm-resilience emulator';
+  return 'llm-resilience';
+}
+
 async function main(argv: string[]): Promise<void> {
   const command = argv.at(0);
   const args = argv.slice(1);
@@ -97,11 +125,22 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${version()}\n`);
     return;
   }
-  process.stdout.write(USAGE);
-  if (command !== undefined && command !== '--help' && command !== '-h' && command !== 'help') process.exitCode = 2;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const suggestion = closest(command, ['demo', 'emulator', '--version', '--help']);
+  process.stderr.write(`llm-resilience: unknown command ${JSON.stringify(command)}${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}\n\n${USAGE}`);
+  process.exitCode = 2;
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    const name = commandName(process.argv[2]);
+    process.stderr.write(`${name.replace(/ --$/, '')}: ${error.message}\n${name} --help lists the options.\n`);
+    process.exitCode = 2;
+    return;
+  }
   process.stderr.write(`llm-resilience: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 2;
+  process.exitCode = 1;
 });

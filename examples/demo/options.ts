@@ -1,3 +1,5 @@
+import { UsageError, numberFlag, parseFlags, stringFlag, type FlagSpec } from '../../bin/args';
+
 /** Command-line options of the demo batch. */
 export interface DemoOptions {
   readonly calls: number;
@@ -40,40 +42,51 @@ Options:
 `;
 }
 
-function numberFlag(args: string[], name: string, fallback: number, check: (n: number) => boolean): number {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const n = Number(args[i + 1]);
-  if (!check(n)) throw new Error(`${name} needs a valid number, got ${JSON.stringify(args[i + 1])}`);
-  return n;
-}
+/** The flags the demo knows (`--worker-index` and `--emulator-url` are internal: the workers' own command line). */
+const DEMO_FLAGS: FlagSpec = {
+  '--calls': 'value',
+  '--rpm': 'value',
+  '--tpm': 'value',
+  '--faults': 'value',
+  '--no-compare': 'switch',
+  '--sdk-retries': 'value',
+  '--workers': 'value',
+  '--redis': 'value',
+  '--live': 'switch',
+  '--model': 'value',
+  '--help': 'switch',
+  '-h': 'switch',
+  '--worker-index': 'value',
+  '--emulator-url': 'value',
+};
 
-function stringFlag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i < 0 ? undefined : args[i + 1];
-}
-
-/** Parses the demo's flags; throws with a readable message on bad input. */
-export function parseDemoOptions(args: string[]): DemoOptions {
+/**
+ * Parses the demo's flags.
+ * @param args - the arguments after `demo`.
+ * @throws UsageError on an unknown flag, a missing or invalid value, or a combination that cannot run.
+ */
+export function parseDemoOptions(args: readonly string[]): DemoOptions {
+  const flags = parseFlags(args, DEMO_FLAGS);
   const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
-  const live = args.includes('--live');
-  const workerIndex = stringFlag(args, '--worker-index');
-  const emulatorUrl = stringFlag(args, '--emulator-url');
+  const live = flags.has('--live');
+  const workerIndex = stringFlag(flags, '--worker-index');
+  const emulatorUrl = stringFlag(flags, '--emulator-url');
   const options: DemoOptions = {
-    calls: numberFlag(args, '--calls', live ? 20 : 300, positiveInt),
-    rpm: numberFlag(args, '--rpm', 1500, positiveInt),
-    tpm: numberFlag(args, '--tpm', 90_000, positiveInt),
-    faults: numberFlag(args, '--faults', 0, (n) => Number.isFinite(n) && n >= 0 && n < 1),
-    workers: numberFlag(args, '--workers', 1, positiveInt),
-    redis: stringFlag(args, '--redis'),
+    calls: numberFlag(flags, '--calls', live ? 20 : 300, positiveInt, 'a whole number above 0'),
+    rpm: numberFlag(flags, '--rpm', 1500, positiveInt, 'a whole number above 0'),
+    tpm: numberFlag(flags, '--tpm', 90_000, positiveInt, 'a whole number above 0'),
+    faults: numberFlag(flags, '--faults', 0, (n) => Number.isFinite(n) && n >= 0 && n < 1, 'a fraction from 0 to below 1'),
+    workers: numberFlag(flags, '--workers', 1, positiveInt, 'a whole number above 0'),
+    redis: stringFlag(flags, '--redis'),
     live,
-    model: stringFlag(args, '--model') ?? 'gpt-4o-mini',
-    help: args.includes('--help') || args.includes('-h'),
-    compare: !args.includes('--no-compare') && !live,
-    sdkRetries: numberFlag(args, '--sdk-retries', 2, (n) => Number.isInteger(n) && n >= 0),
+    model: stringFlag(flags, '--model') ?? 'gpt-4o-mini',
+    help: flags.has('--help') || flags.has('-h'),
+    compare: !flags.has('--no-compare') && !live,
+    sdkRetries: numberFlag(flags, '--sdk-retries', 2, (n) => Number.isInteger(n) && n >= 0, 'a whole number from 0'),
     worker: workerIndex !== undefined && emulatorUrl !== undefined ? { index: Number(workerIndex), emulatorUrl } : undefined,
   };
-  if (options.workers > 1 && options.redis === undefined) throw new Error('--workers needs --redis URL (the processes share the limit through Redis)');
-  if (options.live && process.env.OPENAI_API_KEY === undefined) throw new Error('--live needs OPENAI_API_KEY in the environment');
+  if (options.help) return options;
+  if (options.workers > 1 && options.redis === undefined) throw new UsageError('--workers needs --redis URL (the processes share the limit through Redis)');
+  if (options.live && process.env.OPENAI_API_KEY === undefined) throw new UsageError('--live needs OPENAI_API_KEY in the environment');
   return options;
 }

@@ -26,6 +26,16 @@ export function progressLine(label: string, done: number, total: number, failed:
 }
 
 /**
+ * `text` cut to fit a terminal `columns` wide, one column spare (a line that fills the last column wraps on some
+ * terminals, and the redraw would then leave a copy above). A width of 0 or none at all is unknown (a
+ * pseudo-terminal without a size, e.g. under `script`): the line is left whole.
+ */
+export function fitLine(text: string, columns: number | undefined): string {
+  if (columns === undefined || !Number.isFinite(columns) || columns < 2 || text.length < columns) return text;
+  return text.slice(0, columns - 1);
+}
+
+/**
  * Creates the progress display for `total` calls. On a terminal the line is redrawn in place at most every 100 ms
  * (no dependency: a carriage return and an erase-line sequence); elsewhere (CI logs, pipes) a line is printed every
  * 2 s. The first line appears at once, so a slow start never looks like a hang.
@@ -37,8 +47,7 @@ export function createProgress(total: number, out: ProgressStream = process.stdo
   let stopped = false;
   const line = () => progressLine(label, done, total, failed, Date.now() - started);
   if (out.isTTY === true) {
-    const fit = (text: string) => (out.columns !== undefined && text.length >= out.columns ? text.slice(0, out.columns - 1) : text);
-    const draw = () => out.write(`\r\x1b[2K${fit(line())}`);
+    const draw = () => out.write(`\r\x1b[2K${fitLine(line(), out.columns)}`);
     draw();
     const timer = setInterval(draw, REDRAW_MS);
     return {

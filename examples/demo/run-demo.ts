@@ -2,12 +2,13 @@ import 'reflect-metadata';
 import OpenAI from 'openai';
 import { container as rootContainer } from 'tsyringe';
 import { configureResilience, estimateChatTokens, observingFetch, preloadTokenizer, type LimiterStore } from '../../index';
-import { startEmulator, type EmulatorHandle } from '../../src/testing';
+import type { EmulatorHandle } from '../../src/testing';
 import type { DemoOptions } from './options';
 import { PROGRESS_LABELS, createProgress, type ProgressStream } from './progress';
+import { SLICE_MS, quotaUse, startDemoEmulator } from './provider';
 import { formatReport, type BatchReport } from './report';
 import { runSdkOnly } from './sdk-only';
-import { OPENAI_CLIENT, TicketSummarizer, failureName, summaryRequest } from './ticket-service';
+import { MAX_COMPLETION_TOKENS, OPENAI_CLIENT, TicketSummarizer, failureName, summaryRequest } from './ticket-service';
 import { generateTickets, type Ticket } from './tickets';
 
 /** What one process's share of the batch produced. */
@@ -16,6 +17,8 @@ export interface ShareResult {
   readonly failures: Record<string, number>;
   readonly retries: number;
   readonly estimatedTokens: number;
+  /** Tokens the answers used (their `usage.total_tokens`). */
+  readonly usedTokens: number;
   /** Epoch ms of the first call and of the last completion (the batch's own time, without process start). */
   readonly startedAt: number;
   readonly endedAt: number;
@@ -41,13 +44,15 @@ export async function summarizeShare(
   const failures: Record<string, number> = {};
   let completed = 0;
   let estimatedTokens = 0;
+  let usedTokens = 0;
   const startedAt = Date.now();
   await Promise.all(
     tickets.map(async (ticket) => {
       const req = summaryRequest(ticket, options.model);
       estimatedTokens += estimateChatTokens(req);
       try {
-        await service.summarize(req);
+        const answer = await service.summarize(req);
+        usedTokens += answer.usage?.total_tokens ?? 0;
         completed++;
         onDone(false);
       } catch (error) {
@@ -57,7 +62,7 @@ export async function summarizeShare(
       }
     }),
   );
-  return { completed, failures, retries: service.retries, estimatedTokens, startedAt, endedAt: Date.now() };
+  return { completed, failures, retries: service.retries, estimatedTokens, usedTokens, startedAt, endedAt: Date.now() };
 }
 
 /**
@@ -68,13 +73,9 @@ export async function runDemo(options: DemoOptions, out: ProgressStream = proces
   // the tokenizer's load (or its "not installed" warning) before the batch, not in the middle of it
   preloadTokenizer(options.model);
   let emulator: EmulatorHandle | undefined;
+  const quota = { requestsPerMinute: options.rpm, tokensPerMinute: options.tpm };
   if (!options.live) {
-    const third = options.faults / 3;
-    emulator = await startEmulator({
-      requestsPerMinute: options.rpm,
-      tokensPerMinute: options.tpm,
-      faults: options.faults > 0 ? { serverError: third, overloaded: third, drop: third } : undefined,
-    });
+    emulator = await startDemoEmulator(quota, options.faults);
     out.write(`emulator: ${emulator.url} (${options.rpm} requests/min, ${options.tpm} tokens/min per model)\n`);
   }
   const tickets = generateTickets(options.calls);
@@ -96,6 +97,7 @@ export async function runDemo(options: DemoOptions, out: ProgressStream = proces
     progress.stop();
     const wallSeconds = (performance.now() - started) / 1000;
     const counters = emulator?.counters();
+    const use = emulator === undefined ? undefined : quotaUse(emulator, options.model, MAX_COMPLETION_TOKENS);
     const report: BatchReport = {
       calls: tickets.length,
       completed: share.completed,
@@ -105,9 +107,9 @@ export async function runDemo(options: DemoOptions, out: ProgressStream = proces
       serverErrors: counters === undefined ? undefined : counters.serverErrors + counters.dropped,
       retries: share.retries,
       estimatedTokens: share.estimatedTokens,
-      chargedTokens: counters === undefined ? 0 : counters.promptTokens + counters.completionTokens,
+      usedTokens: share.usedTokens,
       wallSeconds,
-      quota: options.live ? undefined : { requestsPerMinute: options.rpm, tokensPerMinute: options.tpm },
+      quota: use === undefined ? undefined : { ...quota, sliceMs: SLICE_MS, use },
     };
     await emulator?.close();
     emulator = undefined;

@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
-import { startEmulator } from '../../src/testing';
 import type { DemoOptions } from './options';
 import { PROGRESS_LABELS, createProgress, type ProgressStream } from './progress';
+import { SLICE_MS, quotaUse, startDemoEmulator } from './provider';
 import type { BatchReport } from './report';
-import { failureName, summaryRequest } from './ticket-service';
+import { MAX_COMPLETION_TOKENS, failureName, summaryRequest } from './ticket-service';
 import type { Ticket } from './tickets';
 
 /**
@@ -11,22 +11,20 @@ import type { Ticket } from './tickets';
  * at once, against a fresh emulator with the same quota: what the batch costs without llm-resilience.
  */
 export async function runSdkOnly(tickets: readonly Ticket[], options: DemoOptions, out: ProgressStream = process.stdout): Promise<BatchReport> {
-  const third = options.faults / 3;
-  const emulator = await startEmulator({
-    requestsPerMinute: options.rpm,
-    tokensPerMinute: options.tpm,
-    faults: options.faults > 0 ? { serverError: third, overloaded: third, drop: third } : undefined,
-  });
+  const quota = { requestsPerMinute: options.rpm, tokensPerMinute: options.tpm };
+  const emulator = await startDemoEmulator(quota, options.faults);
   const client = new OpenAI({ apiKey: 'sk-emulator', baseURL: emulator.url, maxRetries: options.sdkRetries });
   const progress = createProgress(tickets.length, out, PROGRESS_LABELS.sdkAlone);
   const failures: Record<string, number> = {};
   let completed = 0;
+  let usedTokens = 0;
   const started = performance.now();
   try {
     await Promise.all(
       tickets.map(async (ticket) => {
         try {
-          await client.chat.completions.create(summaryRequest(ticket, options.model));
+          const answer = await client.chat.completions.create(summaryRequest(ticket, options.model));
+          usedTokens += answer.usage?.total_tokens ?? 0;
           completed++;
           progress.tick(false);
         } catch (error) {
@@ -48,9 +46,9 @@ export async function runSdkOnly(tickets: readonly Ticket[], options: DemoOption
       serverErrors: counters.serverErrors + counters.dropped,
       retries: counters.requests - tickets.length,
       estimatedTokens: undefined,
-      chargedTokens: counters.promptTokens + counters.completionTokens,
+      usedTokens,
       wallSeconds,
-      quota: { requestsPerMinute: options.rpm, tokensPerMinute: options.tpm },
+      quota: { ...quota, sliceMs: SLICE_MS, use: quotaUse(emulator, options.model, MAX_COMPLETION_TOKENS) },
     };
   } finally {
     progress.stop();

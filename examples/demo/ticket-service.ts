@@ -8,11 +8,14 @@ export const OPENAI_CLIENT = Symbol.for('demo:openai-client');
 
 type ChatRequest = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
 
+/** The output budget of every summary request (the provider charges it up front). */
+export const MAX_COMPLETION_TOKENS = 60;
+
 /** The request for one ticket. */
 export function summaryRequest(ticket: Ticket, model: string): ChatRequest {
   return {
     model,
-    max_completion_tokens: 60,
+    max_completion_tokens: MAX_COMPLETION_TOKENS,
     messages: [
       { role: 'system', content: 'You are a support lead. Summarise the ticket in one sentence and name the product.' },
       { role: 'user', content: ticket.text },

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { preloadTokenizer } from '../../index';
-import { startEmulator } from '../../src/testing';
 import type { DemoOptions } from './options';
 import { createProgress, type ProgressStream } from './progress';
+import { SLICE_MS, quotaUse, startDemoEmulator } from './provider';
 import { formatReport, type BatchReport } from './report';
 import type { ShareResult } from './run-demo';
+import { MAX_COMPLETION_TOKENS } from './ticket-service';
 import { generateTickets } from './tickets';
 
 /** Marker of the JSON line a worker prints with its share's result. */
@@ -66,7 +67,8 @@ export async function runWorkers(options: DemoOptions, out: ProgressStream = pro
   const redis = options.redis;
   if (redis === undefined) throw new Error('--workers needs --redis URL (the processes share the limit through Redis)');
   preloadTokenizer(options.model);
-  const emulator = await startEmulator({ requestsPerMinute: options.rpm, tokensPerMinute: options.tpm });
+  const quota = { requestsPerMinute: options.rpm, tokensPerMinute: options.tpm };
+  const emulator = await startDemoEmulator(quota, options.faults);
   out.write(`emulator: ${emulator.url}; starting ${options.workers} worker processes that share one limit through ${redis}\n`);
   const progress = createProgress(options.calls, out);
   try {
@@ -86,10 +88,10 @@ export async function runWorkers(options: DemoOptions, out: ProgressStream = pro
       serverErrors: counters.serverErrors + counters.dropped,
       retries: shares.reduce((n, s) => n + s.retries, 0),
       estimatedTokens: shares.reduce((n, s) => n + s.estimatedTokens, 0),
-      chargedTokens: counters.promptTokens + counters.completionTokens,
+      usedTokens: shares.reduce((n, s) => n + s.usedTokens, 0),
       // from the first call of any worker to the last completion: process start-up is not the batch
       wallSeconds: (Math.max(...shares.map((x) => x.endedAt)) - Math.min(...shares.map((x) => x.startedAt))) / 1000,
-      quota: { requestsPerMinute: options.rpm, tokensPerMinute: options.tpm },
+      quota: { ...quota, sliceMs: SLICE_MS, use: quotaUse(emulator, options.model, MAX_COMPLETION_TOKENS) },
     };
     out.write(`\n${formatReport(report)}\n`);
     return report;
