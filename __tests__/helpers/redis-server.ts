@@ -183,7 +183,7 @@ export function rawCommand(port: number, command: string, timeoutMs = 1000): Pro
 function replyComplete(data: string): boolean {
   const eol = data.indexOf('\r\n');
   if (eol < 0) return false;
-  if (data[0] !== '$') return true;
+  if (!data.startsWith('$')) return true;
   const length = Number(data.slice(1, eol));
   return length < 0 || Buffer.byteLength(data, 'utf8') >= eol + 2 + length + 2;
 }
@@ -192,7 +192,7 @@ async function waitForPing(port: number, child: ChildProcess, output: () => stri
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`redis-server on port ${port} exited (${child.exitCode ?? child.signalCode}): ${output()}`);
+      throw new Error(`redis-server on port ${port} exited (${String(child.exitCode ?? child.signalCode)}): ${output()}`);
     }
     try {
       if ((await rawCommand(port, 'PING', 500)).startsWith('+PONG')) return;
@@ -235,8 +235,8 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
     child = proc;
     live.add(proc);
     proc.once('exit', () => live.delete(proc));
-    proc.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
-    proc.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
+    proc.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
+    proc.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
     proc.once('error', (error) => (output += String(error)));
     try {
       await waitForPing(port, proc, () => output);
@@ -334,12 +334,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       if (timer !== undefined) timers.delete(timer);
       timer = undefined;
       const now = performance.now();
-      while (queue.length > 0 && queue[0]!.at <= now) {
+      while (queue.length > 0 && queue[0].at <= now) {
         const { chunk } = queue.shift()!;
         if (!to.destroyed) to.write(chunk);
       }
       if (queue.length > 0) {
-        timer = setTimeout(drain, Math.max(0, queue[0]!.at - now));
+        timer = setTimeout(drain, Math.max(0, queue[0].at - now));
         timers.add(timer);
       }
     };
@@ -349,10 +349,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         to.write(chunk);
         return;
       }
-      const last = queue.length > 0 ? queue[queue.length - 1]!.at : 0;
+      const last = queue.length > 0 ? queue[queue.length - 1].at : 0;
       queue.push({ at: Math.max(now + proxy.latencyMs, last), chunk });
       if (timer === undefined) {
-        timer = setTimeout(drain, Math.max(0, queue[0]!.at - now));
+        timer = setTimeout(drain, Math.max(0, queue[0].at - now));
         timers.add(timer);
       }
     });
@@ -454,14 +454,14 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       live.add(cli);
-      cli.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-      cli.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+      cli.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      cli.stderr.on('data', (c: Buffer) => (output += c.toString()));
       cli.once('exit', (code) => {
         live.delete(cli);
         resolve({ code, output });
       });
     });
-    if (create.code !== 0) throw new Error(`redis-cli --cluster create failed (${create.code}): ${create.output.slice(-1500)}`);
+    if (create.code !== 0) throw new Error(`redis-cli --cluster create failed (${String(create.code)}): ${create.output.slice(-1500)}`);
     const deadline = Date.now() + 15_000;
     for (const server of servers) {
       for (;;) {

@@ -245,7 +245,7 @@ describe('streams: retried until the first content, never after', () => {
               return Promise.resolve(word === undefined ? { value: undefined, done: true } : { value: text(word), done: false });
             },
             return: () => Promise.resolve({ value: undefined, done: true }),
-            throw: (e: unknown) => Promise.reject(e as Error),
+            throw: (e: unknown) => Promise.reject(e instanceof Error ? e : new Error(String(e))),
             [Symbol.asyncIterator]() {
               return stream;
             },
