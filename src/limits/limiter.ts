@@ -9,7 +9,7 @@
 import type { Clock, RandomSource } from '../clock';
 import { RateLimitExceededError, TokenBudgetExceededError } from '../errors';
 import { onAbort } from '../util/abort';
-import { DAY_BUDGET_SPENT, NEVER_FITS, type DemandPart, type KeyView, type LimiterStore } from './store';
+import { DAY_BUDGET_SPENT, NEVER_FITS, type DemandPart, type KeyView, type LimiterStore, type LimitSpec } from './store';
 import { isThenable } from '../util/values';
 
 /** What to do when capacity is not available now: wait in FIFO order, or fail at once. */
@@ -39,7 +39,8 @@ class Waiter {
   /** Unsubscribes from the caller's signal. */
   unsubscribe: (() => void) | undefined = undefined;
   constructor(
-    readonly parts: readonly DemandPart[],
+    /** What the call takes (its specs replaced by {@link Limiter.respec} when a key's limits in force change). */
+    public parts: readonly DemandPart[],
     readonly deadline: number,
     readonly resolve: () => void,
     readonly reject: (error: unknown) => void,
@@ -99,6 +100,31 @@ export class Limiter {
     private readonly events: LimiterEvents = {},
     private readonly pollJitterMs = 0,
   ) {}
+
+  /**
+   * Replaces the specs of every waiting call's demand (a key's limits in force changed: the provider reported a
+   * lower limit than configured) and asks the stores again. Rare, so it walks every queue.
+   * @param respec - the spec in force for a spec (the same object when unchanged).
+   */
+  respec(respec: (spec: LimitSpec) => LimitSpec): void {
+    for (const queue of this.queues.values()) {
+      let changed = false;
+      for (let waiter = queue.head; waiter !== undefined; waiter = waiter.next) {
+        const parts = waiter.parts;
+        let next: DemandPart[] | undefined;
+        for (let i = 0; i < parts.length; i++) {
+          const spec = respec(parts[i].spec);
+          if (spec === parts[i].spec) continue;
+          next ??= parts.slice();
+          next[i] = { ...parts[i], spec };
+        }
+        if (next === undefined) continue;
+        waiter.parts = next;
+        changed = true;
+      }
+      if (changed) this.kick(queue.key);
+    }
+  }
 
   /** Waiters queued on a key (for tests and metrics). */
   queued(queueKey: string): number {

@@ -20,7 +20,7 @@ import { isThenable } from '../util/values';
 import type { Clock } from '../clock';
 import type { Call } from './call';
 import type { CapacityReporter } from './capacity';
-import { chargesTokens, type CallLimits } from './plan';
+import { chargesTokens, specInForce, type CallLimits } from './plan';
 import { adviseOnce } from './process-warnings';
 import type { ProviderLimits } from './provider-limits';
 import { rejectionReason } from './rejection-reason';
@@ -207,12 +207,12 @@ export class Outcomes {
     const now = this.clock.now();
     const snapshot = parseRateLimitHeaders(headers, now);
     if (snapshot === undefined) return;
-    // a configured limit above the provider's: the next calls are planned at the provider's
+    // a configured limit above the provider's: the calls waiting and every next attempt go at the provider's
     const changes = this.providerLimits.observe(limits.plan.configuredSpecs, snapshot);
-    if (changes.length > 0 && this.events.providerLimit.listening) {
-      for (const change of changes) {
-        this.events.providerLimit.emit({ key: change.key, resource: change.resource, configured: change.configured, inForce: change.reported });
-      }
+    if (changes.length > 0) {
+      const provider = this.providerLimits;
+      this.limiter.respec((spec) => specInForce(spec, provider));
+      if (this.events.providerLimit.listening) for (const change of changes) this.events.providerLimit.emit(change);
     }
     // every key of the call learns from the response (each spec says which resources that key limits); a limit
     // learned or changed wakes the calls waiting on the key

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-import type { ProviderLimits, ReportedLimits } from './provider-limits';
+import { limitInForce, type ProviderLimits } from './provider-limits';
 import type { ResolvedConfig } from './resolved-config';
 import { BoundedMap } from '../util/bounded-map';
 import { PolicyConfigError } from '../errors';
@@ -149,7 +149,7 @@ export function buildKeyPlan(
     const budgetSpec = spec(budgetKey, config.policies.get(budgetKey), undefined, budget);
     configuredSpecs.push(separate ? tokensOnly(budgetSpec) : budgetSpec);
   }
-  const specs = configuredSpecs.map((s) => inForce(s, provider.get(s.key)));
+  const specs = configuredSpecs.map((s) => specInForce(s, provider));
   const key = rateKey ?? budgetKey;
   if (key === undefined) throw new Error('unreachable: a key plan is built for a rate limit or a token budget');
   const policy = ratePolicy ?? (budgetKey === undefined ? undefined : config.policies.get(budgetKey));
@@ -180,20 +180,31 @@ export function buildKeyPlan(
   };
 }
 
+/** The configured spec of each spec in force that differs from it (to lower a waiting call's spec again). */
+const CONFIGURED = new WeakMap<LimitSpec, LimitSpec>();
+
 /**
  * A configured spec with its per-minute limits lowered to the provider's where it reports less, and the bursts
  * with them (at most one second of the lower limit).
+ * @param spec - a spec as configured, or one in force before (its configured spec is looked up).
+ * @param provider - the provider's reported limits.
  */
-function inForce(configured: LimitSpec, reported: ReportedLimits | undefined): LimitSpec {
+export function specInForce(spec: LimitSpec, provider: ProviderLimits): LimitSpec {
+  const configured = CONFIGURED.get(spec) ?? spec;
+  const reported = provider.get(configured.key);
   if (reported === undefined) return configured;
-  const rpm = reported.requests;
-  const tpm = reported.tokens;
-  if (rpm === undefined && tpm === undefined) return configured;
-  return {
+  const rpm = configured.requestsPerMinute === undefined ? undefined : limitInForce(configured.requestsPerMinute, reported.requests);
+  const tpm = configured.tokensPerMinute === undefined ? undefined : limitInForce(configured.tokensPerMinute, reported.tokens);
+  if (rpm === configured.requestsPerMinute && tpm === configured.tokensPerMinute) return configured;
+  const lowered: LimitSpec = {
     ...configured,
-    ...(rpm === undefined ? {} : { requestsPerMinute: rpm, requestBurst: Math.min(configured.requestBurst, Math.max(1, rpm / 60)) }),
-    ...(tpm === undefined ? {} : { tokensPerMinute: tpm, tokenBurst: Math.min(configured.tokenBurst, tpm / 60) }),
+    requestsPerMinute: rpm,
+    tokensPerMinute: tpm,
+    requestBurst: rpm === configured.requestsPerMinute || rpm === undefined ? configured.requestBurst : Math.min(configured.requestBurst, Math.max(1, rpm / 60)),
+    tokenBurst: tpm === configured.tokensPerMinute || tpm === undefined ? configured.tokenBurst : Math.min(configured.tokenBurst, tpm / 60),
   };
+  CONFIGURED.set(lowered, configured);
+  return lowered;
 }
 
 /** Whether a key's spec limits requests (configured, learned, or being learned). */

@@ -12,7 +12,7 @@ import { BoundedMap } from '../util/bounded-map';
 /** Most keys whose provider limits are kept. */
 export const MAX_PROVIDER_LIMIT_KEYS = 10_000;
 
-/** What the provider last reported for one key, per minute. */
+/** What the provider last reported for one key, per minute (only for resources a policy configures). */
 export interface ReportedLimits {
   /** Requests per minute. */
   readonly requests: number | undefined;
@@ -20,7 +20,7 @@ export interface ReportedLimits {
   readonly tokens: number | undefined;
 }
 
-/** A configured limit the provider's report lowered (or released). */
+/** A configured limit whose limit in force changed: lowered to the provider's, or back to the configured one. */
 export interface LimitChange {
   /** The key. */
   readonly key: string;
@@ -28,55 +28,71 @@ export interface LimitChange {
   readonly resource: 'requests' | 'tokens';
   /** The configured per-minute limit. */
   readonly configured: number;
-  /** The provider's per-minute limit now in force for it (the configured one when the provider reports more). */
-  readonly reported: number;
+  /** The per-minute limit now in force: the lower of the configured one and the provider's. */
+  readonly inForce: number;
 }
 
-/** The provider's per-minute limits by key. */
+/**
+ * The provider's per-minute limits by key. What is kept is the provider's own figure, not one relative to a
+ * policy: two methods configuring the same key differently each get the lower of their own and the provider's,
+ * and their observations never undo each other.
+ */
 export class ProviderLimits {
-  /** Bumped when a key's limit in force changes: key plans built before are rebuilt. */
+  /** Bumped when a key's reported limit changes: key plans built before are rebuilt. */
   generation = 0;
   private readonly keys = new BoundedMap<string, ReportedLimits>(MAX_PROVIDER_LIMIT_KEYS);
 
-  /** What the provider last reported for `key` that lowers its configured limits, if anything. */
+  /** What the provider last reported for `key`, if it reported a per-minute limit for a configured resource. */
   get(key: string): ReportedLimits | undefined {
     return this.keys.get(key);
   }
 
   /**
-   * Records a snapshot's per-minute limits for the keys of a call that have configured limits.
-   * @param specs - the call's limits, as configured (the provider's limits are compared with these).
+   * Records a snapshot's per-minute limits for the keys of a call, for the resources they configure.
+   * @param specs - the call's limits, as configured.
    * @param snapshot - what the provider reported.
    * @returns the configured limits whose limit in force changed.
    */
   observe(specs: readonly LimitSpec[], snapshot: RateLimitSnapshot): LimitChange[] {
-    const changes: LimitChange[] = [];
-    for (const own of specs) {
-      const spec = own;
+    let changes: LimitChange[] | undefined;
+    for (const spec of specs) {
       const before = this.keys.get(spec.key);
-      const requests = lowered(own.requestsPerMinute, snapshot.requests, before?.requests);
-      const tokens = lowered(own.tokensPerMinute, snapshot.tokens, before?.tokens);
+      const requests = reported(spec.requestsPerMinute, snapshot.requests) ?? before?.requests;
+      const tokens = reported(spec.tokensPerMinute, snapshot.tokens) ?? before?.tokens;
       if (requests === before?.requests && tokens === before?.tokens) continue;
-      if (requests === undefined && tokens === undefined) this.keys.delete(spec.key);
-      else this.keys.set(spec.key, { requests, tokens });
+      this.keys.set(spec.key, { requests, tokens });
       this.generation++;
-      if (requests !== before?.requests && own.requestsPerMinute !== undefined) {
-        changes.push({ key: spec.key, resource: 'requests', configured: own.requestsPerMinute, reported: requests ?? own.requestsPerMinute });
-      }
-      if (tokens !== before?.tokens && own.tokensPerMinute !== undefined) {
-        changes.push({ key: spec.key, resource: 'tokens', configured: own.tokensPerMinute, reported: tokens ?? own.tokensPerMinute });
-      }
+      const request = change(spec.key, 'requests', spec.requestsPerMinute, before?.requests, requests);
+      const token = change(spec.key, 'tokens', spec.tokensPerMinute, before?.tokens, tokens);
+      if (request !== undefined) (changes ??= []).push(request);
+      if (token !== undefined) (changes ??= []).push(token);
     }
-    return changes;
+    return changes ?? NONE;
   }
 }
 
-/**
- * The provider's per-minute limit when it is below the configured one; `undefined` when it is not (or the
- * resource is not configured, or the report is not per minute); the previous value when nothing was reported.
- */
-function lowered(configured: number | undefined, reported: RateLimitSnapshot['requests'], previous: number | undefined): number | undefined {
+const NONE: LimitChange[] = [];
+
+/** The lower of a configured per-minute limit and the provider's. */
+export function limitInForce(configured: number, reported: number | undefined): number {
+  return reported !== undefined && reported < configured ? reported : configured;
+}
+
+/** The provider's per-minute limit for a configured resource; `undefined` when not reported per minute. */
+function reported(configured: number | undefined, resource: RateLimitSnapshot['requests']): number | undefined {
+  if (configured === undefined || resource?.perMinute !== true || resource.limit === undefined) return undefined;
+  return resource.limit > 0 ? resource.limit : undefined;
+}
+
+function change(
+  key: string,
+  resource: LimitChange['resource'],
+  configured: number | undefined,
+  before: number | undefined,
+  now: number | undefined,
+): LimitChange | undefined {
   if (configured === undefined) return undefined;
-  if (reported?.perMinute !== true || reported.limit === undefined) return previous;
-  return reported.limit > 0 && reported.limit < configured ? reported.limit : undefined;
+  const was = limitInForce(configured, before);
+  const inForce = limitInForce(configured, now);
+  return was === inForce ? undefined : { key, resource, configured, inForce };
 }
