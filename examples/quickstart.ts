@@ -2,7 +2,9 @@
  * The README's quick start, verbatim between the region markers, and runnable as written: `npx tsx quickstart.ts`
  * (or compile it with tsc). Without OPENAI_API_KEY it calls the emulator bundled in `llm-resilience/testing`; with
  * it, the real API (30 short gpt-4o-mini calls). CI compiles and runs it in fresh apps installed from the packed
- * tarball (scripts/consumer-apps.js): ESM with standard decorators, CommonJS with experimentalDecorators, tsx.
+ * tarball (scripts/consumer-apps.js): the README's quick-start commands followed as written (latest TypeScript, and
+ * TypeScript 5.9), each README tsconfig in a CommonJS and an ES module app, CommonJS with node10 resolution, tsx,
+ * and the lowest peers.
  */
 // #region readme
 import OpenAI from 'openai';
