@@ -68,7 +68,6 @@ describe('flow control through the real openai SDK against the emulator (600 cal
     configureResilience(container, { policies: { 'openai:gpt-4o-mini': QUOTA } });
     const service = new Summarizer();
     const result = await runBatch(emulator, (req) => service.summarize(req));
-    console.log(`configured: ${result.completed}/${CALLS} completed, ${result.counters.rateLimited} 429s, wall ${result.wallSeconds.toFixed(2)} s, ideal ${result.idealSeconds.toFixed(2)} s, ratio ${result.ratio.toFixed(3)}`);
     expect(result.failed).toEqual([]);
     expect(result.completed).toBe(CALLS);
     expect(result.counters.succeeded).toBe(CALLS);
@@ -80,7 +79,6 @@ describe('flow control through the real openai SDK against the emulator (600 cal
     client = new OpenAI({ apiKey: 'sk-test', baseURL: emulator.url, maxRetries: 0, fetch: observingFetch() });
     const service = new Summarizer();
     const result = await runBatch(emulator, (req) => service.summarize(req));
-    console.log(`learned: ${result.completed}/${CALLS} completed, ${result.counters.rateLimited} 429s, wall ${result.wallSeconds.toFixed(2)} s, ideal ${result.idealSeconds.toFixed(2)} s, ratio ${result.ratio.toFixed(3)}`);
     expect(result.failed).toEqual([]);
     expect(result.counters.succeeded).toBe(CALLS);
   }, 60_000);

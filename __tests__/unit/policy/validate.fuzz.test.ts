@@ -55,6 +55,7 @@ describe('fuzzing policy options: every invalid value is a PolicyConfigError at 
         const error = decorate(AdaptiveRetry({ [name]: 1 }));
         expect(error).toBeInstanceOf(PolicyConfigError);
         expect((error as PolicyConfigError).option).toBe(name);
+        expect((error as Error).message).toContain('Fuzzed.method');
       }),
       { numRuns: 100 },
     );

@@ -247,29 +247,31 @@ describe('@AdaptiveRetry', () => {
   });
 
   describe('method shapes', () => {
-    it('handles a sync throw, a non-promise return and a non-Error rejection', async () => {
-      let syncCalls = 0;
+    it('handles a sync throw, a non-promise return and a non-Error rejection, each after one attempt', async () => {
+      const attempts = { throwsSync: 0, plainValue: 0, rejectsString: 0 };
       class Service {
         @AdaptiveRetry({ baseDelayMs: 1 })
         throwsSync(): Promise<never> {
-          syncCalls++;
+          attempts.throwsSync++;
           throw new TypeError('sync');
         }
         @AdaptiveRetry()
         plainValue(): Promise<number> {
+          attempts.plainValue++;
           return 7 as unknown as Promise<number>;
         }
         @AdaptiveRetry()
         async rejectsString(): Promise<never> {
+          attempts.rejectsString++;
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the case under test: a rejection with a non-Error
           return Promise.reject('a string');
         }
       }
       const service = new Service();
       await expect(service.throwsSync()).rejects.toThrow(TypeError);
-      expect(syncCalls).toBe(1);
       await expect(service.plainValue()).resolves.toBe(7);
       await expect(service.rejectsString()).rejects.toBe('a string');
+      expect(attempts).toEqual({ throwsSync: 1, plainValue: 1, rejectsString: 1 });
     });
   });
 });

@@ -100,13 +100,15 @@ describe('overload breaker', () => {
     let sent = 0;
     class Service {
       @AdaptiveRetry({ maxRetries: 0, breaker: { minimumAttempts: 3, failureRatio: 0.5 } })
-      async call(): Promise<never> {
+      async call(status: 400 | 429): Promise<never> {
         sent++;
+        if (status === 429) throw new OpenAI.RateLimitError(429, { error: { message: 'slow down' } }, 'slow down', new Headers());
         throw new OpenAI.BadRequestError(400, { error: { message: 'bad' } }, 'bad', new Headers());
       }
     }
-    for (let i = 0; i < 10; i++) await outcome(new Service().call());
-    expect(sent).toBe(10);
+    // 20 failures, half 429s (a quota, not an overload) and half 400s (the caller's fault): the breaker stays closed
+    for (let i = 0; i < 20; i++) expect(await outcome(new Service().call(i % 2 === 0 ? 429 : 400))).not.toBeInstanceOf(CircuitOpenError);
+    expect(sent).toBe(20);
   });
 });
 
