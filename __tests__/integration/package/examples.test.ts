@@ -49,14 +49,19 @@ describe('examples (type-checked by `npm test`; run here so none of them rots)',
     },
   );
 
-  /** Runs an example with the SDK pointed at the emulator; returns its last stdout line as JSON. */
+  /**
+   * Runs an example with the SDK pointed at the emulator; returns its result, the last stdout line as JSON that is
+   * not a pino log line (an example with a pino logger on stdout may log after printing it: logs-and-metrics.ts
+   * configures 600 RPM, this emulator reports 500, and the runtime's warning about it can come last).
+   */
   async function runExample(file: string, env: Record<string, string> = {}): Promise<unknown> {
     const { stdout } = await run(process.execPath, ['-r', './scripts/register.js', file], {
       cwd: root,
       env: { ...process.env, OPENAI_BASE_URL: emulator.url, OPENAI_API_KEY: 'sk-example', ...env },
       timeout: 30_000,
     });
-    return JSON.parse(stdout.trim().split('\n').pop()!);
+    const isLog = (line: string) => /^\{"level":\d+,"time":\d+/.test(line);
+    return JSON.parse(stdout.trim().split('\n').filter((line) => !isLog(line)).pop()!);
   }
 
   // each SDK reads its base URL and key from the environment: ANTHROPIC_BASE_URL is the origin, Gemini's too
