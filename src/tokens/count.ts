@@ -49,9 +49,11 @@ function load(name: EncodingName): BpeModule | undefined {
       /* eslint-enable @typescript-eslint/no-require-imports */
     } catch (error) {
       mod = null;
+      const code = (error as { code?: string } | null)?.code;
       process.emitWarning(
-        `gpt-tokenizer could not be loaded (${(error as { code?: string }).code ?? 'error'}): tokens of OpenAI models are ` +
-          'estimated as characters / 4. Install it for exact counts: npm install gpt-tokenizer',
+        (code === 'MODULE_NOT_FOUND' ? 'gpt-tokenizer is not installed' : `gpt-tokenizer could not be loaded (${code ?? 'error'})`) +
+          ': token estimates for OpenAI models use characters / 4 (real usage still corrects the budget after each call). ' +
+          'For exact estimates: npm install gpt-tokenizer',
         { code: 'LLM_RESILIENCE_TOKENIZER' },
       );
     }
