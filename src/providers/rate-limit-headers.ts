@@ -125,8 +125,7 @@ function providerResource(
   const limit = limitText === undefined ? undefined : parseCount(limitText);
   const remaining = remainingText === undefined ? undefined : parseCount(remainingText);
   const resetMs = resetText === undefined ? undefined : timestamps ? parseResetTimestamp(resetText, nowMs) : parseGoDuration(resetText);
-  const found = resource(limit, remaining, resetMs);
-  return found?.limit === undefined ? found : { ...found, perMinute: true };
+  return resource(limit, remaining, resetMs, true);
 }
 
 function ietfResource(headers: HeadersLike, field: string | undefined, oldRemaining: string | undefined): ResourceSnapshot | undefined {
@@ -157,7 +156,7 @@ function ietfResource(headers: HeadersLike, field: string | undefined, oldRemain
     const oldReset = readHeader(headers, 'ratelimit-reset');
     if (oldReset !== undefined) resetMs ??= secondsToMs(parseHeaderNumber(oldReset));
   }
-  return resource(limit, remaining, resetMs);
+  return resource(limit, remaining, resetMs, undefined);
 }
 
 /** The item with the lowest remaining quota (ties: the longer reset); items without `r` only when none has one. */
@@ -173,13 +172,15 @@ function mostConstraining(items: readonly RateLimitFieldItem[]): RateLimitFieldI
   return best;
 }
 
-function resource(limit: number | undefined, remaining: number | undefined, resetMs: number | undefined): ResourceSnapshot | undefined {
+function resource(
+  limit: number | undefined,
+  remaining: number | undefined,
+  resetMs: number | undefined,
+  perMinute: true | undefined,
+): ResourceSnapshot | undefined {
   if (limit === undefined && remaining === undefined && resetMs === undefined) return undefined;
-  const out: { -readonly [K in keyof ResourceSnapshot]: ResourceSnapshot[K] } = {};
-  if (limit !== undefined) out.limit = limit;
-  if (remaining !== undefined) out.remaining = remaining;
-  if (resetMs !== undefined) out.resetMs = resetMs;
-  return out;
+  // one object shape whatever is present (absent fields are `undefined`): readers stay monomorphic
+  return { limit, remaining, resetMs, perMinute: limit === undefined ? undefined : perMinute };
 }
 
 /** Non-negative integer (decimals floored), at most {@link MAX_COUNT}. */
