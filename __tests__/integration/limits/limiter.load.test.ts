@@ -2,13 +2,27 @@ import 'reflect-metadata';
 import { container } from 'tsyringe';
 import { RateLimited, TokenBudget, configureResilience, systemClock, type Clock } from '../../../index';
 
-/** The system clock, counting the runtime's live timers (peak and current). */
-function countingClock(): Clock & { live: number; peak: number } {
+/**
+ * The system clock, counting the runtime's live timers (peak and current). `freeze()` stops its time while a test
+ * makes its calls, so the queue forms however slowly a loaded machine makes them (at the test's rates, a machine
+ * ten times slower would otherwise see every call granted as it is made); `thaw()` lets it run on from there.
+ */
+function countingClock(): Clock & { live: number; peak: number; freeze(): void; thaw(): void } {
   const live = new Set<unknown>();
+  let frozenAt: number | undefined;
+  let offset = 0;
   const clock = {
     live: 0,
     peak: 0,
-    now: () => systemClock.now(),
+    now: () => frozenAt ?? systemClock.now() - offset,
+    freeze() {
+      frozenAt = clock.now();
+    },
+    thaw() {
+      if (frozenAt === undefined) return;
+      offset = systemClock.now() - frozenAt;
+      frozenAt = undefined;
+    },
     setTimeout(callback: () => void, ms: number) {
       const handle: unknown = systemClock.setTimeout(() => {
         live.delete(handle);
@@ -57,7 +71,7 @@ describe('load: many concurrent calls through the full limiter path (in-memory s
     const clock = countingClock();
     configureResilience(container, { clock });
     class Service {
-      // 50 requests/ms: slower than calls are made (~200/ms), so the queue forms at once and holds them all
+      // 50 requests/ms: with the clock frozen while the calls are made, the burst goes and the rest queue at once
       @RateLimited({ key: 'one-key', requestsPerMinute: 3_000_000, maxQueue: 200_000 })
       @TokenBudget({ key: 'one-key', tokensPerMinute: 1e12, estimate: () => 10 })
       async call(n: number): Promise<number> {
@@ -67,8 +81,10 @@ describe('load: many concurrent calls through the full limiter path (in-memory s
     const service = new Service();
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
+    clock.freeze();
     const calls = Array.from({ length: 100_000 }, (_, i) => service.call(i));
     const heapQueued = process.memoryUsage().heapUsed;
+    clock.thaw();
     const lag = lagSampler(); // from here on: the drain, which must keep yielding to the event loop
     const results = await Promise.all(calls);
     const loop = lag.stop();
@@ -95,7 +111,9 @@ describe('load: many concurrent calls through the full limiter path (in-memory s
     }
     const service = new Service();
     const started = performance.now();
+    clock.freeze();
     const calls = Array.from({ length: 100_000 }, (_, i) => service.call(i));
+    clock.thaw();
     const results = await Promise.all(calls);
     const seconds = (performance.now() - started) / 1000;
     expect(results.every((r) => r === 'ok')).toBe(true);
