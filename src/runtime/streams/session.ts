@@ -55,6 +55,8 @@ export class StreamSession {
   /** The first content arrived: the stream is the caller's. */
   opened = false;
   private tally: UsageTally = EMPTY_TALLY;
+  /** Chunks went by before the runtime watched the stream: its usage tally is partial and is not settled. */
+  private missedChunks = false;
   /** The chunks' dialect, once a chunk of a known shape was seen. */
   private dialect: StreamDialect | undefined = undefined;
   private ended = false;
@@ -118,6 +120,14 @@ export class StreamSession {
     return this.race(step, this.limits.firstChunkTimeoutMs, this.firstChunkAt, 'first-chunk');
   }
 
+  /**
+   * The stream was handed over after some of its chunks went by unseen (the method waited on it before returning
+   * it): the usage counted from the rest would be partial, so the estimate stays charged.
+   */
+  missedStart(): void {
+    this.missedChunks = true;
+  }
+
   /** The first content arrived: from now on the stream is the caller's and is never sent again. */
   open(): void {
     this.opened = true;
@@ -146,6 +156,15 @@ export class StreamSession {
    */
   pushed(chunk: unknown): ChunkFacts {
     this.delivered++;
+    this.watchIdle();
+    return this.chunk(chunk);
+  }
+
+  /**
+   * (Re)starts the idle timer of a push-mode stream: from its hand-over (a stream may stall between its response
+   * headers and its first event) and after every chunk.
+   */
+  watchIdle(): void {
     this.clearIdle();
     const idleMs = this.limits.idleTimeoutMs;
     if (idleMs !== undefined && !this.ended) {
@@ -154,7 +173,6 @@ export class StreamSession {
         this.stop(new AttemptTimeoutError(idleMs, 'idle'), false);
       }, idleMs);
     }
-    return this.chunk(chunk);
   }
 
   /**
@@ -270,7 +288,7 @@ export class StreamSession {
     if (this.ended) return;
     this.ended = true;
     this.clear();
-    this.end(outcome, tallyTokens(this.tally), this.delivered, error, this.dialect);
+    this.end(outcome, this.missedChunks ? undefined : tallyTokens(this.tally), this.delivered, error, this.dialect);
   }
 
   private clearIdle(): void {

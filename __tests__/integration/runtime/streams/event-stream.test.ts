@@ -129,6 +129,64 @@ describe('Anthropic messages.stream() in a decorated method', () => {
   });
 });
 
+describe('an event stream the method waited on, or that stalls, before the runtime sees it', () => {
+  it('a stream the method read to its end before returning it is handed over at once, sent once, its estimate kept', async () => {
+    const emulator = await start({ random: longest });
+    const recorded = configureRecorded();
+    const client = new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0 });
+    class Claude {
+      @AdaptiveRetry({ maxRetries: 2, firstChunkTimeoutMs: 300 })
+      @TokenBudget({ key: 'anthropic', tokensPerMinute: 400_000, estimate: (req: Params) => estimateChatTokens(req) })
+      async stream(req: Params) {
+        const stream = client.messages.stream(req, { signal: currentCall()?.signal });
+        await stream.finalMessage(); // its events went by before the runtime could listen
+        return stream;
+      }
+    }
+    const stream = await new Claude().stream(params);
+    expect((await stream.finalMessage()).usage.output_tokens).toBe(6);
+    await waitFor(() => recorded.streamEnds.length === 1);
+    // the usage of a stream whose events went by unseen is not known: the estimate stays charged
+    expect(recorded.streamEnds).toEqual([expect.objectContaining({ outcome: 'completed', actualTokens: undefined })]);
+    expect(recorded.retries).toEqual([]);
+    expect(emulator.counters()).toMatchObject({ requests: 1, succeeded: 1 });
+    expect(viewOf(recorded.store, 'anthropic')?.dayUsed).toBe(estimateChatTokens(params));
+  });
+
+  it('a stall between the response headers and the first event is stopped by idleTimeoutMs', async () => {
+    const emulator = await start({ random: longest, streaming: { firstChunkDelayMs: 3000, chunkDelayMs: 10 } });
+    const recorded = configureRecorded();
+    const service = claude(new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0 }), { firstChunkTimeoutMs: 200, idleTimeoutMs: 200 });
+    const stream = await service.stream(params);
+    const error = await stream.finalMessage().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    await waitFor(() => recorded.streamEnds.length === 1);
+    expect(recorded.streamEnds).toEqual([expect.objectContaining({ outcome: 'interrupted' })]);
+    expect(recorded.streamEnds[0].reason).toMatch(/200 ms/);
+  });
+
+  it('a timeout of the runtime on a stream the caller only listens to (no error listener) raises no unhandled rejection', async () => {
+    const emulator = await start({ random: longest, streaming: { firstChunkDelayMs: 10, chunkDelayMs: 400 } });
+    const recorded = configureRecorded();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const service = claude(new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0 }), { idleTimeoutMs: 100 });
+      const stream = await service.stream(params);
+      let heard = '';
+      stream.on('text', (delta) => (heard += delta));
+      await waitFor(() => recorded.streamEnds.length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // an unhandled rejection is reported after a turn
+      expect(recorded.streamEnds).toEqual([expect.objectContaining({ outcome: 'interrupted' })]);
+      expect(heard.split(' ').length).toBeLessThan(6);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
+
 describe('openai chat.completions.stream() and responses.stream() in a decorated method', () => {
   const chatParams: ChatCompletionStreamParams = {
     model: 'gpt-4o-mini',
