@@ -181,7 +181,9 @@ export class Bucket {
    */
   observe(spec: LimitSpec, reported: ResourceSnapshot, now: number): boolean {
     let changed = false;
-    if (this.learns(spec) && reported.limit !== undefined && reported.limit > 0 && reported.limit !== this.learned) {
+    // Anthropic's tokens-* limit is its most restrictive one (often the output limit): learned as the limit of
+    // input + output it would refuse every larger estimate for good (nothing is sent, so nothing reports otherwise)
+    if (this.learns(spec) && reported.mostRestrictive !== true && reported.limit !== undefined && reported.limit > 0 && reported.limit !== this.learned) {
       this.learned = reported.limit;
       changed = true;
     }

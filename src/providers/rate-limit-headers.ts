@@ -23,10 +23,17 @@ export interface ResourceSnapshot {
   /** ms until the resource is fully replenished / the window resets */
   readonly resetMs?: number;
   /**
-   * `limit` is per minute: OpenAI/Azure `x-ratelimit-*` and Anthropic `anthropic-ratelimit-*` report per-minute
-   * limits. (An IETF `RateLimit-Policy` limit counts its own window, so it is not marked.)
+   * `limit` is per minute and counts what a configured limit of the same resource counts: OpenAI/Azure
+   * `x-ratelimit-*`, Anthropic's requests, input-tokens and output-tokens. (Anthropic's `tokens-*` is its most
+   * restrictive token limit, not input + output per minute; an IETF `RateLimit-Policy` limit counts its own
+   * window: neither is marked.)
    */
   readonly perMinute?: true;
+  /**
+   * `limit` is the most restrictive of several limits (Anthropic's `tokens-*`: input or output, whichever is
+   * tighter): it is never learned as the resource's limit, nor compared with a configured one.
+   */
+  readonly mostRestrictive?: true;
 }
 
 /** The rate-limit state read off one response; only resources the server reported are present. */
@@ -90,14 +97,16 @@ export function parseRateLimitHeaders(headers: HeadersLike | null | undefined, n
   let inputTokens: ResourceSnapshot | undefined;
   let outputTokens: ResourceSnapshot | undefined;
   if (openAi) {
-    requests = providerResource(headers, OPENAI_REQUESTS, openAiRequests, nowMs, false);
-    tokens = providerResource(headers, OPENAI_TOKENS, openAiTokens, nowMs, false);
+    requests = providerResource(headers, OPENAI_REQUESTS, openAiRequests, nowMs, false, true);
+    tokens = providerResource(headers, OPENAI_TOKENS, openAiTokens, nowMs, false, true);
   }
   if (anthropic) {
-    requests ??= providerResource(headers, ANTHROPIC_REQUESTS, anthropicRequests, nowMs, true);
-    tokens ??= providerResource(headers, ANTHROPIC_TOKENS, anthropicTokens, nowMs, true);
-    inputTokens = providerResource(headers, ANTHROPIC_INPUT, readHeader(headers, ANTHROPIC_INPUT.remaining), nowMs, true);
-    outputTokens = providerResource(headers, ANTHROPIC_OUTPUT, readHeader(headers, ANTHROPIC_OUTPUT.remaining), nowMs, true);
+    requests ??= providerResource(headers, ANTHROPIC_REQUESTS, anthropicRequests, nowMs, true, true);
+    // Anthropic's tokens-* figures are its most restrictive token limit (often the output one): not a limit on
+    // input + output per minute, so a configured token limit is never lowered to it
+    tokens ??= providerResource(headers, ANTHROPIC_TOKENS, anthropicTokens, nowMs, true, undefined, true);
+    inputTokens = providerResource(headers, ANTHROPIC_INPUT, readHeader(headers, ANTHROPIC_INPUT.remaining), nowMs, true, true);
+    outputTokens = providerResource(headers, ANTHROPIC_OUTPUT, readHeader(headers, ANTHROPIC_OUTPUT.remaining), nowMs, true, true);
   }
   if (requests === undefined && (ietf !== undefined || ietfOld !== undefined)) {
     requests = ietfResource(headers, ietf, ietfOld);
@@ -119,13 +128,15 @@ function providerResource(
   remainingText: string | undefined,
   nowMs: number,
   timestamps: boolean,
+  perMinute: true | undefined,
+  mostRestrictive?: true,
 ): ResourceSnapshot | undefined {
   const limitText = readHeader(headers, names.limit);
   const resetText = readHeader(headers, names.reset);
   const limit = limitText === undefined ? undefined : parseCount(limitText);
   const remaining = remainingText === undefined ? undefined : parseCount(remainingText);
   const resetMs = resetText === undefined ? undefined : timestamps ? parseResetTimestamp(resetText, nowMs) : parseGoDuration(resetText);
-  return resource(limit, remaining, resetMs, true);
+  return resource(limit, remaining, resetMs, perMinute, mostRestrictive);
 }
 
 function ietfResource(headers: HeadersLike, field: string | undefined, oldRemaining: string | undefined): ResourceSnapshot | undefined {
@@ -156,7 +167,7 @@ function ietfResource(headers: HeadersLike, field: string | undefined, oldRemain
     const oldReset = readHeader(headers, 'ratelimit-reset');
     if (oldReset !== undefined) resetMs ??= secondsToMs(parseHeaderNumber(oldReset));
   }
-  return resource(limit, remaining, resetMs, undefined);
+  return resource(limit, remaining, resetMs, undefined, undefined);
 }
 
 /** The item with the lowest remaining quota (ties: the longer reset); items without `r` only when none has one. */
@@ -177,10 +188,11 @@ function resource(
   remaining: number | undefined,
   resetMs: number | undefined,
   perMinute: true | undefined,
+  mostRestrictive?: true,
 ): ResourceSnapshot | undefined {
   if (limit === undefined && remaining === undefined && resetMs === undefined) return undefined;
   // one object shape whatever is present (absent fields are `undefined`): readers stay monomorphic
-  return { limit, remaining, resetMs, perMinute: limit === undefined ? undefined : perMinute };
+  return { limit, remaining, resetMs, perMinute: limit === undefined ? undefined : perMinute, mostRestrictive: limit === undefined ? undefined : mostRestrictive };
 }
 
 /** Non-negative integer (decimals floored), at most {@link MAX_COUNT}. */

@@ -1,6 +1,7 @@
 import { PROVIDER_MARGIN_MS } from '../../../src/limits/bucket';
 import { MemoryStore } from '../../../src/limits/memory-store';
 import { NEVER_FITS, type DemandPart, type LimitSpec } from '../../../src/limits/store';
+import { parseRateLimitHeaders } from '../../../src/providers/rate-limit-headers';
 import { FakeClock } from '../../../src/testing/fake-clock';
 import { spec } from '../../helpers/limit-spec';
 
@@ -99,6 +100,21 @@ describe('MemoryStore learned limits and bounded poison', () => {
     const configured = spec({ key: 'configured', tokensPerMinute: 1000 });
     expect(store.acquire([part(spec({ key: 'other', requestsPerMinute: 60 })), part(configured, 0, 1001)], clock.now())).toBe(NEVER_FITS);
     expect(store.view(spec({ key: 'other', requestsPerMinute: 60 }), clock.now())!.requests).toBe(1); // all or nothing
+  });
+
+  it("does not learn Anthropic's tokens-* limit (its most restrictive token limit): a larger estimate is still served", () => {
+    const clock = new FakeClock();
+    const store = new MemoryStore();
+    const s = spec({ key: 'claude', learnRequests: true, learnTokens: true });
+    const headers = {
+      'anthropic-ratelimit-requests-limit': '50',
+      'anthropic-ratelimit-requests-remaining': '49',
+      'anthropic-ratelimit-tokens-limit': '8000', // the output-tokens limit, tighter than the input one
+      'anthropic-ratelimit-tokens-remaining': '8000',
+    };
+    store.observe(s, parseRateLimitHeaders(headers, clock.now())!, clock.now());
+    expect(store.view(s, clock.now())).toMatchObject({ requestsPerMinute: 50, tokensPerMinute: undefined });
+    expect(store.acquire([part(s, 1, 12_000)], clock.now())).not.toBe(NEVER_FITS);
   });
 
   it('bounds a charge to one minute of the learned limit, and the debt to a minute', () => {

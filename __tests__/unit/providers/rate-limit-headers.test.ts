@@ -49,7 +49,8 @@ describe('parseRateLimitHeaders', () => {
     };
     expect(parseRateLimitHeaders(h, NOW)).toEqual({
       requests: { limit: 50, remaining: 49, resetMs: 1000, perMinute: true },
-      tokens: { limit: 80_000, remaining: 79_000, resetMs: 5000, perMinute: true },
+      // the most restrictive token limit, not input + output per minute: never lowers a configured token limit
+      tokens: { limit: 80_000, remaining: 79_000, resetMs: 5000, perMinute: undefined, mostRestrictive: true },
       inputTokens: { limit: 40_000, remaining: 39_000, resetMs: 2500, perMinute: true },
       outputTokens: { limit: 8000, remaining: 0, resetMs: 30_000, perMinute: true },
     });

@@ -3,6 +3,7 @@ import { container } from 'tsyringe';
 import { MemoryStore, RateLimited, configureResilience, currentCall, type ProviderLimitEvent } from '../../../index';
 import { ProviderLimits } from '../../../src/runtime/provider-limits';
 import { specInForce } from '../../../src/runtime/plan';
+import { parseRateLimitHeaders } from '../../../src/providers/rate-limit-headers';
 import type { LimitSpec } from '../../../src/limits/store';
 import { FakeClock } from '../../../src/testing/fake-clock';
 
@@ -35,6 +36,18 @@ describe('ProviderLimits', () => {
     expect(limits.observe([configured], { requests: { limit: 0, perMinute: true } })).toEqual([]);
     expect(limits.observe([{ ...configured, requestsPerMinute: undefined, learnRequests: true }], { requests: { limit: 10, perMinute: true } })).toEqual([]);
     expect(limits.get('k')).toBeUndefined();
+  });
+
+  it("never lowers a token limit to Anthropic's tokens-limit (its most restrictive token limit, often the output one)", () => {
+    const limits = new ProviderLimits();
+    const snapshot = parseRateLimitHeaders(
+      { 'anthropic-ratelimit-tokens-limit': '8000', 'anthropic-ratelimit-tokens-remaining': '8000', 'anthropic-ratelimit-requests-limit': '50', 'anthropic-ratelimit-requests-remaining': '49' },
+      0,
+    );
+    expect(limits.observe([{ ...configured, requestsPerMinute: 100, tokensPerMinute: 80_000 }], snapshot!)).toEqual([
+      { key: 'k', resource: 'requests', configured: 100, inForce: 50 },
+    ]);
+    expect(specInForce({ ...configured, tokensPerMinute: 80_000 }, limits).tokensPerMinute).toBe(80_000);
   });
 
   it('two policies on one key configured differently each get the lower of their own and the provider\'s, without undoing each other', () => {

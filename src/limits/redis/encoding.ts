@@ -194,7 +194,8 @@ export function observeArgs(entry: SpecEntry, snapshot: RateLimitSnapshot): stri
     opt(req?.limit),
     opt(req?.remaining),
     tok === undefined ? '0' : '1',
-    opt(tok?.limit),
+    // Anthropic's tokens-* limit is its most restrictive one: not learned (see the memory bucket)
+    opt(tok?.mostRestrictive === true ? undefined : tok?.limit),
     opt(tok?.remaining),
   ];
 }

@@ -104,11 +104,13 @@ export class LocalShare {
   }
 
   private resource(resource: ResourceSnapshot): ResourceSnapshot {
-    const out: { -readonly [K in keyof ResourceSnapshot]: ResourceSnapshot[K] } = {};
-    if (resource.limit !== undefined) out.limit = resource.limit / this.instances;
-    if (resource.remaining !== undefined) out.remaining = resource.remaining / this.instances;
-    if (resource.resetMs !== undefined) out.resetMs = resource.resetMs;
-    return out;
+    return {
+      limit: resource.limit === undefined ? undefined : resource.limit / this.instances,
+      remaining: resource.remaining === undefined ? undefined : resource.remaining / this.instances,
+      resetMs: resource.resetMs,
+      perMinute: resource.perMinute,
+      mostRestrictive: resource.mostRestrictive,
+    };
   }
 }
 
