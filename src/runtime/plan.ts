@@ -53,8 +53,9 @@ export interface KeyPlan {
    */
   readonly largestServable: number;
   /**
-   * The smallest per-minute token limit in force of the keys charged tokens: a reported usage above it cannot
-   * be true (a provider refuses a request larger than its per-minute limit). `Infinity` when none is configured.
+   * The smallest per-minute token limit in force, or daily token budget, of the keys charged tokens: a reported
+   * usage above it cannot be true (a provider refuses a request larger than its per-minute limit), and one absurd
+   * figure must not spend a day's budget. `Infinity` when none is configured.
    */
   readonly largestUsage: number;
   /** The overload guard of this key, cached (see {@link GuardSlot}). */
@@ -157,7 +158,7 @@ export function buildKeyPlan(
   let largestUsage = Infinity;
   for (const s of specs) {
     largestServable = Math.min(largestServable, s.tokensPerMinute ?? Infinity, s.tokensPerDay ?? Infinity);
-    largestUsage = Math.min(largestUsage, s.tokensPerMinute ?? Infinity);
+    largestUsage = Math.min(largestUsage, s.tokensPerMinute ?? Infinity, s.tokensPerDay ?? Infinity);
   }
   return {
     queueKey: budgetKey === undefined || budgetKey === rateKey || rateKey === undefined ? key : `${rateKey}\u0000${budgetKey}`,

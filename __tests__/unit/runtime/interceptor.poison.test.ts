@@ -131,6 +131,28 @@ describe('an absurd usage figure', () => {
     await expect(second).resolves.toBe('ok');
   });
 
+  it('above a daily budget (no per-minute token limit) is ignored and reported: it cannot spend the day', async () => {
+    const bogus: BogusUsageEvent[] = [];
+    configureResilience(container, { clock, store }).events.onBogusUsage((e) => bogus.push(e));
+    let usage = 1e12;
+    class Service {
+      @RateLimited({ key: 'day-only', requestsPerMinute: 6000 })
+      @TokenBudget({ key: 'day-only', tokensPerDay: 1_000_000, estimate: () => 100, actual: () => usage })
+      async call(): Promise<string> {
+        return 'ok';
+      }
+    }
+    const service = new Service();
+    const first = service.call();
+    await clock.advance(10);
+    await first;
+    expect(bogus).toEqual([{ key: 'day-only', reported: 1e12, limit: 1_000_000 }]);
+    usage = 50;
+    const second = service.call();
+    await clock.advance(10);
+    await expect(second).resolves.toBe('ok'); // not 'daily token budget spent'
+  });
+
   it('a usage that is not a finite number ≥ 0 keeps the estimate', async () => {
     const bogus: BogusUsageEvent[] = [];
     configureResilience(container, { clock, store }).events.onBogusUsage((e) => bogus.push(e));
