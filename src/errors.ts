@@ -4,6 +4,18 @@
  * @packageDocumentation
  */
 
+/** Log-safe messages of errors that wrap a foreign one (its message may quote a prompt): see {@link logSafeMessage}. */
+const LOG_SAFE = new WeakMap<ResilienceError, string>();
+
+/**
+ * The error's message for logs and events: this library's own words, with a wrapped foreign error named by its
+ * `name` only (a provider's error message may quote the prompt). Not part of the public API.
+ * @param error - one of this library's errors.
+ */
+export function logSafeMessage(error: ResilienceError): string {
+  return LOG_SAFE.get(error) ?? error.message;
+}
+
 /** Base class of every error this toolkit throws. */
 export abstract class ResilienceError extends Error {
   /** A stable machine-readable identifier, e.g. `RETRY_EXHAUSTED`. */
@@ -46,10 +58,9 @@ export class RetryExhaustedError extends ResilienceError {
     override readonly cause: unknown,
     detail?: string,
   ) {
-    super(
-      `Gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} (${reason})${detail ? `: ${detail}` : ''}${attempts > 0 ? `; last error: ${describe(cause)}` : ''}`,
-      { cause },
-    );
+    const head = `Gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} (${reason})${detail ? `: ${detail}` : ''}`;
+    super(`${head}${attempts > 0 ? `; last error: ${describe(cause)}` : ''}`, { cause });
+    LOG_SAFE.set(this, `${head}${attempts > 0 ? `; last error: ${nameOf(cause)}` : ''}`);
   }
 }
 
@@ -150,7 +161,9 @@ export class StreamInterruptedError extends ResilienceError {
     readonly chunks: number,
     override readonly cause: unknown,
   ) {
-    super(`Stream for "${key}" interrupted after ${chunks} chunk${chunks === 1 ? '' : 's'}: ${describe(cause)}`, { cause });
+    const head = `Stream for "${key}" interrupted after ${chunks} chunk${chunks === 1 ? '' : 's'}`;
+    super(`${head}: ${describe(cause)}`, { cause });
+    LOG_SAFE.set(this, `${head}: ${nameOf(cause)}`);
   }
 }
 
@@ -200,7 +213,15 @@ export class StoreUnavailableError extends ResilienceError {
   /** @param cause - the store's error. */
   constructor(cause: unknown) {
     super(`Limiter store unavailable: ${describe(cause)}`, { cause });
+    LOG_SAFE.set(this, `Limiter store unavailable: ${nameOf(cause)}`);
   }
+}
+
+/** A wrapped error for logs: this library's own by its log-safe message, a foreign one by its name only. */
+function nameOf(error: unknown): string {
+  if (error instanceof ResilienceError) return logSafeMessage(error);
+  if (error instanceof Error) return error.name;
+  return typeof error;
 }
 
 function describe(error: unknown): string {

@@ -47,7 +47,6 @@ const ALLOWED: Readonly<Record<string, Allowed>> = {
   'src/runtime/observing-fetch.ts': { reason: 'a fetch wrapper that reports headers; learns limits through the real SDK', coveredBy: 'integration/package/examples.test.ts' },
   'src/runtime/outcomes.ts': { reason: "the interceptor's outcome step (adopt headers, settle usage, cooldowns, give back)", coveredBy: 'unit/runtime/interceptor.flow-control.test.ts' },
   'src/runtime/plan.ts': { reason: 'per-method and per-key plans, compiled on first call', coveredBy: 'unit/runtime/interceptor.flow-control.test.ts' },
-  'src/runtime/rejection-reason.ts': { reason: 'how a refusal is named in events and logs', coveredBy: 'unit/observability/logs.test.ts' },
   'src/runtime/resilience-runtime.ts': { reason: 'what configureResilience returns', typesOnly: true },
   'src/runtime/resolved-config.ts': { reason: 'the resolved configuration', typesOnly: true },
   'src/runtime/signal.ts': { reason: "finds the caller's AbortSignal among a call's arguments", coveredBy: 'unit/runtime/interceptor.retry.test.ts' },
