@@ -115,7 +115,12 @@ export class RedisStore implements LimiterStore {
     this.gate = new ConnectGate(resolved.client, resolved.connectTimeoutMs, (status) => health.connectTimedOut(resolved.connectTimeoutMs, status));
     this.runner = new CommandRunner(resolved.client, SCRIPT_DEFINITIONS, health, resolved.commandTimeoutMs, this.gate);
     this.entries = new SpecEntries(resolved.prefix, resolved.hashTag);
-    this.batcher = new TickBatcher<Demand>((batch) => void this.send(batch), this.runner.isCluster);
+    this.batcher = new TickBatcher<Demand>((batch) => {
+      // nothing may leave a demand unsettled (a throwing logger inside the runner, say): its queue would stall
+      this.send(batch).catch((error: unknown) => {
+        for (const demand of batch) demand.reject(error);
+      });
+    }, this.runner.isCluster);
     this.heartbeat = new Heartbeat(
       (name, args) => this.runner.run(name, args),
       instancesKeyName(resolved.prefix),

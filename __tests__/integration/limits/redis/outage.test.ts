@@ -225,6 +225,21 @@ describeRedis('RedisStore when Redis dies, restarts or is slow', 'any', () => {
     }
   });
 
+  it('a logger that throws when Redis fails leaves no acquire unsettled', async () => {
+    const c = await connect();
+    const throwing = { warn: () => { throw new Error('logger down'); }, info: () => undefined };
+    const redisStore = store(c, { onStoreError: 'fail-open', logger: throwing });
+    const s = spec('throwing-logger', { requestsPerMinute: 60, requestBurst: 1 });
+    expect(await redisStore.acquire([part(s)], performance.now())).toBe(0);
+    await server.kill();
+    try {
+      const outcomes = await within(Promise.allSettled(Array.from({ length: 5 }, () => redisStore.acquire([part(s)], performance.now()))), 5000);
+      expect(outcomes).not.toBe('hung');
+    } finally {
+      await server.restart();
+    }
+  });
+
   it("'fail-open': calls are granted while Redis is down", async () => {
     const c = await connect();
     const redisStore = store(c, { onStoreError: 'fail-open', logger: logger() });
