@@ -95,13 +95,21 @@ export class CapacityReporter {
     return this.keys.size;
   }
 
-  /** The provider reported `snapshot` for `key`. */
-  observed(key: string, snapshot: RateLimitSnapshot): void {
+  /**
+   * The provider reported `snapshot` for a call.
+   * @param key - the key its requests are reported under (a call's rate key).
+   * @param snapshot - what the provider reported.
+   * @param tokensKey - the key its tokens are reported under (a call's budget key, when it has its own).
+   */
+  observed(key: string, snapshot: RateLimitSnapshot, tokensKey = key): void {
     const events = this.events;
     if (!events.capacity.listening && !events.lowCapacity.listening) return;
-    const state = this.keys.getOrCreate(key, () => new KeyCapacity());
-    if (snapshot.requests !== undefined) this.resource(key, state, 'requests', snapshot.requests);
-    if (snapshot.tokens !== undefined) this.resource(key, state, 'tokens', snapshot.tokens);
+    if (snapshot.requests !== undefined) this.resource(key, this.state(key), 'requests', snapshot.requests);
+    if (snapshot.tokens !== undefined) this.resource(tokensKey, this.state(tokensKey), 'tokens', snapshot.tokens);
+  }
+
+  private state(key: string): KeyCapacity {
+    return this.keys.getOrCreate(key, () => new KeyCapacity());
   }
 
   private resource(key: string, state: KeyCapacity, resource: CapacityResource, snapshot: ResourceSnapshot): void {

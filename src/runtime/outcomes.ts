@@ -229,7 +229,8 @@ export class Outcomes {
         );
       }
     }
-    this.capacity.observed(limits.plan.key, snapshot);
+    // with a budget key of its own, the tokens are the budget key's (its gauges and low-capacity alerts)
+    this.capacity.observed(limits.plan.key, snapshot, limits.plan.budgetKey ?? limits.plan.key);
   }
 
   /** Returns an attempt's whole take (its request and estimated tokens) to every key: it never left. */

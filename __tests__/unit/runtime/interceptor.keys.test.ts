@@ -63,4 +63,23 @@ describe('per-key semantics: a rate key and a separate budget key', () => {
     expect(rate.tokensPerMinute).toBeUndefined();
     expect(budget.requestsPerMinute).toBe(60);
   });
+
+  it('capacity events report requests under the rate key and tokens under the budget key', async () => {
+    const runtime = configureResilience(container, { clock: new FakeClock(), store: new MemoryStore() });
+    const seen: Array<[string, string]> = [];
+    runtime.events.onCapacity((e) => seen.push([e.key, e.resource]));
+    class Service {
+      @RateLimited({ key: 'cap-r', requestsPerMinute: 600 })
+      @TokenBudget({ key: 'cap-b', tokensPerMinute: 60_000, estimate: () => 10 })
+      async call(): Promise<string> {
+        currentCall()!.observeHeaders({ 'x-ratelimit-remaining-requests': '499', 'x-ratelimit-remaining-tokens': '199990' });
+        return 'ok';
+      }
+    }
+    await new Service().call();
+    expect(seen).toEqual([
+      ['cap-r', 'requests'],
+      ['cap-b', 'tokens'],
+    ]);
+  });
 });
