@@ -13,6 +13,11 @@ const SNIPPET = join(ROOT, '__tests__/unit/policy/__decorator-types-snippet__.ts
 const snippet = `
 import { AdaptiveRetry, RateLimited, TokenBudget } from '../../../decorators';
 import type { RateLimitedOptions } from '../../../src/policy/options';
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- the deprecated type earlier versions exported still fits
+import type { AsyncMethodDecorator } from '../../../decorators';
+
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- as above
+export const legacyTyped: AsyncMethodDecorator = RateLimited({ key: 'fixed' });
 
 interface ChatRequest { readonly model: string; readonly messages: readonly string[] }
 const modelKey = (req: ChatRequest) => \`openai:\${req.model}\`;
