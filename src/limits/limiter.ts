@@ -10,7 +10,7 @@ import type { Clock, RandomSource } from '../clock';
 import { RateLimitExceededError, TokenBudgetExceededError } from '../errors';
 import { onAbort } from '../util/abort';
 import { DAY_BUDGET_SPENT, NEVER_FITS, type DemandPart, type KeyView, type LimiterStore, type LimitSpec } from './store';
-import { isThenable } from '../util/values';
+import { ignoreRejection, isThenable } from '../util/values';
 
 /** What to do when capacity is not available now: wait in FIFO order, or fail at once. */
 export type OnLimit = 'queue' | 'reject';
@@ -465,11 +465,14 @@ export class Limiter {
   }
 
   /** Returns a grant nobody will use (its waiter left while the store answered) to every key. */
-  private giveBack(parts: readonly DemandPart[], now: number): void {
+  /**
+   * Returns a demand's whole take (its requests and tokens) to every key it was taken from: it never left.
+   * @param parts - the demand.
+   * @param now - the clock's time.
+   */
+  giveBack(parts: readonly DemandPart[], now: number): void {
     for (const part of parts) {
-      if (part.requests === 0 && part.tokens === 0) continue;
-      const settled = this.store.settle(part.spec, -part.tokens, now, -part.requests);
-      if (settled !== undefined) settled.then(undefined, () => undefined);
+      if (part.requests !== 0 || part.tokens !== 0) ignoreRejection(this.store.settle(part.spec, -part.tokens, now, -part.requests));
     }
   }
 

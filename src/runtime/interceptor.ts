@@ -40,7 +40,7 @@ import { Call } from './call';
 import { CapacityReporter } from './capacity';
 import { callSettled, callStarted, type AttemptContext, type AttemptSink } from './context';
 import { ResilienceTokens } from './di-tokens';
-import { Outcomes, callInfo, failureInfo, type Failure } from './outcomes';
+import { Outcomes, callInfo, failureInfo, modelOf, type Failure } from './outcomes';
 import { CallLimits, buildKeyPlan, compilePlan, resolveKey, type CompiledPlan, type KeyPlan } from './plan';
 import { rejectionReason } from './rejection-reason';
 import { ProviderLimits } from './provider-limits';
@@ -404,8 +404,7 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
 
   /** Rejects an estimate over a per-minute or daily token limit: it can never be served. */
   private unservable(keyPlan: KeyPlan, estimate: number, args: readonly unknown[]): never {
-    const first = args[0] as { model?: unknown } | null | undefined;
-    const model = first !== null && typeof first === 'object' && typeof first.model === 'string' ? first.model : undefined;
+    const model = modelOf(args);
     for (const spec of keyPlan.specs) {
       const limit = spec.tokensPerMinute !== undefined && estimate > spec.tokensPerMinute ? spec.tokensPerMinute : undefined;
       const day = limit === undefined && spec.tokensPerDay !== undefined && estimate > spec.tokensPerDay ? spec.tokensPerDay : undefined;

@@ -16,7 +16,7 @@ import { parseRateLimitHeaders } from '../providers/rate-limit-headers';
 import { resultHeaders } from '../providers/result-headers';
 import { serverWaitHint, type WaitHint } from '../providers/wait-hints';
 import { usageTokens } from '../tokens/usage';
-import { isThenable } from '../util/values';
+import { ignoreRejection, isThenable } from '../util/values';
 import type { Clock } from '../clock';
 import type { Call } from './call';
 import type { CapacityReporter } from './capacity';
@@ -37,11 +37,8 @@ export interface Failure {
   readonly sent: boolean;
 }
 
-function ignoreRejection(value: void | Promise<void>): void {
-  if (value !== undefined) value.then(undefined, () => undefined);
-}
-
-function modelOf(args: readonly unknown[]): string | undefined {
+/** The `model` of a call's first argument (a request body), for events and messages. */
+export function modelOf(args: readonly unknown[]): string | undefined {
   const first = args[0] as { model?: unknown } | null | undefined;
   return first !== null && typeof first === 'object' && typeof first.model === 'string' ? first.model : undefined;
 }
@@ -235,10 +232,7 @@ export class Outcomes {
 
   /** Returns an attempt's whole take (its request and estimated tokens) to every key: it never left. */
   giveBack(limits: CallLimits): void {
-    const now = this.clock.now();
-    for (const part of limits.parts) {
-      if (part.tokens !== 0 || part.requests !== 0) ignoreRejection(this.store.settle(part.spec, -part.tokens, now, -part.requests));
-    }
+    this.limiter.giveBack(limits.parts, this.clock.now());
     this.limiter.kick(limits.plan.queueKey);
   }
 

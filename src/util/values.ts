@@ -19,6 +19,15 @@ export function isThenable<T = unknown>(value: unknown): value is PromiseLike<T>
 }
 
 /**
+ * Observes the rejection of a promise (or any thenable) nobody waits for, so it is not an unhandled rejection;
+ * anything else is left alone.
+ * @param value - a result that may be a promise.
+ */
+export function ignoreRejection(value: unknown): void {
+  if (isThenable(value)) value.then(undefined, () => undefined);
+}
+
+/**
  * Whether two small option values are the same: both `false`, or objects setting the same fields to the same
  * JSON values (fields set to `undefined` count as absent; key order does not matter).
  */

@@ -6,6 +6,7 @@
 
 import { MAX_HELD_CHUNKS } from './adapter';
 import type { StreamSession } from './session';
+import { ignoreRejection } from '../../util/values';
 
 /** What opening found: the chunks held back, and whether the stream already ended. */
 export interface Opened<T> {
@@ -37,7 +38,7 @@ export async function openPull<T>(source: AsyncIterator<T>, session: StreamSessi
   } catch (error) {
     try {
       const stopped = cancel();
-      if (stopped instanceof Promise) stopped.catch(() => undefined);
+      ignoreRejection(stopped);
     } catch {
       // already closed
     }

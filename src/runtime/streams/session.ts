@@ -13,7 +13,7 @@ import type { Clock } from '../../clock';
 import { AttemptTimeoutError, StreamInterruptedError } from '../../errors';
 import type { StreamOutcome } from '../../events/types';
 import { onAbort } from '../../util/abort';
-import { isThenable } from '../../util/values';
+import { ignoreRejection } from '../../util/values';
 import { CONTENT, type ChunkFacts, type StreamDialect } from '../../providers/streams/chunk-facts';
 import { detectChunkDialect, readStreamChunk } from '../../providers/streams/read-chunk';
 import { EMPTY_TALLY, tallyTokens, tallyUsage, type UsageTally } from '../../providers/streams/usage-tally';
@@ -41,11 +41,6 @@ export interface StreamLimits {
   readonly attemptEndsAt: number;
   /** The attempt timeout behind `attemptEndsAt`, for messages (undefined when it is the deadline). */
   readonly attemptTimeoutMs: number | undefined;
-}
-
-/** Observes a read nobody will wait for, so its rejection (the stream was aborted) is not unhandled. */
-function ignore(step: PromiseLike<unknown>): void {
-  step.then(undefined, () => undefined);
 }
 
 /** One stream's timers, abort link, usage and end. */
@@ -113,7 +108,7 @@ export class StreamSession {
    */
   untilOpen<T>(step: PromiseLike<T>): Promise<T> {
     if (this.failure !== undefined) {
-      ignore(step); // the stopped stream's pending read rejects too: nobody waits for it
+      ignoreRejection(step); // the stopped stream's pending read rejects too: nobody waits for it
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a timeout error or the caller's own abort reason, as given
       return Promise.reject(this.failure);
     }
@@ -139,7 +134,7 @@ export class StreamSession {
    */
   next<T>(step: PromiseLike<T>): Promise<T> {
     if (this.failure !== undefined) {
-      ignore(step); // the stopped stream's pending read rejects too: nobody waits for it
+      ignoreRejection(step); // the stopped stream's pending read rejects too: nobody waits for it
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a StreamInterruptedError, or the caller's own abort reason as given
       return Promise.reject(this.consumerError(this.failure));
     }
@@ -277,7 +272,7 @@ export class StreamSession {
     for (const abort of this.aborters) {
       try {
         const result = abort(reason);
-        if (isThenable(result)) result.then(undefined, () => undefined);
+        ignoreRejection(result);
       } catch {
         // aborting a stream that already ended may throw: nothing is left to stop
       }
