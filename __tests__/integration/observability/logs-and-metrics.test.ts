@@ -237,9 +237,5 @@ describe('observability against the emulator (real openai SDK, all three decorat
     expect(get('llm_ratelimit_remaining_ratio{key="$KEY",resource="requests"}')).toBeLessThan(0.1);
     expect(get('llm_ratelimit_remaining_ratio{key="$KEY",resource="tokens"}')).toBeGreaterThan(0.5); // tokens were plenty
     expect(get('llm_inflight{key="$KEY"}')).toBe(0);
-    console.log(
-      `observability: ${completions.length} calls succeeded, ${counters.rateLimited} 429s (metric ${String(get('llm_rate_limited_total{key="$KEY"}'))}), ` +
-        `${retries.length} retries, ${waits.length} waits, ${records.length} log lines, first alert ratio ${alerts[0].ratio.toFixed(3)}`,
-    );
   }, 20_000);
 });
