@@ -464,9 +464,9 @@ export class Limiter {
     else void this.neverFits(waiter.parts, now).then(waiter.reject);
   }
 
-  /** Returns a grant nobody will use (its waiter left while the store answered) to every key. */
   /**
-   * Returns a demand's whole take (its requests and tokens) to every key it was taken from: it never left.
+   * Returns a demand's whole take (its requests and tokens) to every key it was taken from: a grant nobody will
+   * use (its waiter left while the store answered), or an attempt that never left.
    * @param parts - the demand.
    * @param now - the clock's time.
    */
