@@ -28,6 +28,10 @@ import {
   WHERE,
   resolveAsyncContext,
   resolveCallback,
+  resolveClock,
+  resolveLogger,
+  resolveRandom,
+  resolveStore,
   resolveLowCapacity,
   resolveMetricsOptions,
   resolvePolicies,
@@ -92,7 +96,10 @@ function configure(options: ResilienceOptions): Interceptor {
   const onLowCapacity = resolveCallback(options.onLowCapacity);
   const lowCapacity = resolveLowCapacity(options.lowCapacity);
   const metricsOptions = resolveMetricsOptions(options.metrics);
-  const logger = redactingLogger(options.logger ?? pino({ level: 'silent' }));
+  const store = resolveStore(options.store);
+  const clock = resolveClock(options.clock);
+  const random = resolveRandom(options.random);
+  const logger = redactingLogger(resolveLogger(options.logger) ?? pino({ level: 'silent' }));
   const events = new EventHub(logger.isLevelEnabled('error') ? logListenerErrors(logger) : warnOnce());
   new EventLogs(logger, lowCapacity).subscribe(events);
   if (onLowCapacity !== undefined) subscribeCallback(events, onLowCapacity, logger);
@@ -100,9 +107,9 @@ function configure(options: ResilienceOptions): Interceptor {
   if (metricsOptions !== undefined) subscribeMetrics(events, ResilienceMetrics.for(metricsOptions.registry, metricsOptions.prefix));
   const config: ResolvedConfig = {
     policies,
-    store: options.store ?? new MemoryStore(),
-    clock: options.clock ?? systemClock,
-    random: options.random ?? Math.random,
+    store: store ?? new MemoryStore(),
+    clock: clock ?? systemClock,
+    random: random ?? Math.random,
     events,
     lowCapacity,
   };

@@ -55,6 +55,43 @@ export interface ResilienceOptions {
 /** Where `configureResilience`'s errors point. */
 export const WHERE = 'configureResilience';
 
+/** Whether `value` is an object with a function under each of `names`. */
+function hasMethods(value: unknown, names: readonly string[]): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const methods = value as Record<string, unknown>;
+  return names.every((name) => typeof methods[name] === 'function');
+}
+
+/** The `store` option checked: a {@link LimiterStore} (e.g. `new RedisStore({ client })`, not the client itself). */
+export function resolveStore(store: unknown): LimiterStore | undefined {
+  if (store !== undefined && !hasMethods(store, ['acquire', 'settle', 'cooldown', 'observe', 'view'])) {
+    throw new PolicyConfigError(WHERE, 'store', store, 'a LimiterStore (a MemoryStore, or a RedisStore wrapping your ioredis client)');
+  }
+  return store as LimiterStore | undefined;
+}
+
+/** The `logger` option checked: a pino logger (what the runtime calls of it: `child`, `isLevelEnabled`). */
+export function resolveLogger(logger: unknown): Logger | undefined {
+  if (logger !== undefined && !hasMethods(logger, ['child', 'isLevelEnabled', 'warn', 'info', 'debug', 'error'])) {
+    throw new PolicyConfigError(WHERE, 'logger', logger, 'a pino logger');
+  }
+  return logger as Logger | undefined;
+}
+
+/** The `clock` option checked: `{ now, setTimeout, clearTimeout }`. */
+export function resolveClock(clock: unknown): Clock | undefined {
+  if (clock !== undefined && !hasMethods(clock, ['now', 'setTimeout', 'clearTimeout'])) {
+    throw new PolicyConfigError(WHERE, 'clock', clock, 'a Clock { now, setTimeout, clearTimeout }');
+  }
+  return clock as Clock | undefined;
+}
+
+/** The `random` option checked: a function returning a number in [0, 1). */
+export function resolveRandom(random: unknown): RandomSource | undefined {
+  if (random !== undefined && typeof random !== 'function') throw new PolicyConfigError(WHERE, 'random', random, 'a function () => number in [0, 1)');
+  return random as RandomSource | undefined;
+}
+
 /** The validated named policies, by key. */
 export function resolvePolicies(policies: ResilienceOptions['policies']): Map<string, NamedPolicy> {
   if (policies !== undefined && !isObject(policies)) throw new PolicyConfigError(WHERE, 'policies', policies, 'an object of named policies');

@@ -18,6 +18,11 @@ describe('configureResilience options', () => {
     ['lowCapacity.consecutive', { lowCapacity: { consecutive: 2.5 } }],
     ['asyncContext', { asyncContext: 'yes' }],
     ['policies', { policies: 'openai' }],
+    // an ioredis client where a RedisStore wrapping it belongs
+    ['store', { store: { status: 'ready', defineCommand: () => undefined } }],
+    ['logger', { logger: console }],
+    ['clock', { clock: Date }],
+    ['random', { random: 0.5 }],
   ])('rejects an invalid %s', (option, options) => {
     const error = (() => {
       try {

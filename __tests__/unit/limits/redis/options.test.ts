@@ -62,8 +62,8 @@ describe('RedisStore options', () => {
   });
 
   it.each<[string, unknown, RegExp]>([
-    ['client', { client: undefined }, /"client" must be an ioredis Redis or Cluster instance/],
-    ['client', { client: {} }, /"client" must be an ioredis Redis or Cluster instance/],
+    ['client', { client: undefined }, /"client" must be an ioredis Redis or Cluster instance, got undefined/],
+    ['client', { client: {} }, /"client" must be an ioredis Redis or Cluster instance, got an object \(Object\)/],
     ['client', undefined, /"client" must be an ioredis Redis or Cluster instance/],
     ['prefix', { prefix: 'a{b' }, /"prefix" must not contain/],
     ['prefix', { prefix: '' }, /"prefix" must be a string of 1 to 64 characters, got ""/],
@@ -77,7 +77,7 @@ describe('RedisStore options', () => {
     ['pollJitterMs', { pollJitterMs: -1 }, /"pollJitterMs" must be a finite number ≥ 0, got -1/],
     ['recoveryIntervalMs', { recoveryIntervalMs: '5' }, /"recoveryIntervalMs" must be a finite number ≥ 0, got 5/],
     ['heartbeatIntervalMs', { heartbeatIntervalMs: 0 }, /"heartbeatIntervalMs" must be a finite number > 0, got 0/],
-    ['hashTag', { hashTag: 'tenant' }, /"hashTag" must be a function \(key\) => tag/],
+    ['hashTag', { hashTag: 'tenant' }, /"hashTag" must be a function \(key\) => tag, got "tenant"/],
   ])('refuses a bad %s with a TypeError naming it and the value', (_name, over, message) => {
     const options = over === undefined ? undefined : { client, ...(over as object) };
     expect(() => resolveOptions(options as unknown as RedisStoreOptions)).toThrow(TypeError);
