@@ -45,7 +45,10 @@ export class OverloadBreaker {
     this.slotMs = options.windowMs / SLOTS;
   }
 
-  /** Whether an attempt may go now; `probe` means it is the one half-open trial. */
+  /**
+   * Whether an attempt may go now; `probe` means it is the one half-open trial. Once the cool-off has passed, the
+   * first call turns an open breaker half-open (its caller publishes that change: compare {@link OverloadBreaker.state} before).
+   */
   verdict(now: number): BreakerVerdict {
     if (this.state === 'closed') return 'allow';
     if (this.state === 'open') {
@@ -64,11 +67,13 @@ export class OverloadBreaker {
   }
 
   /**
-   * Records an attempt's outcome. `overload` is true for provider failures.
-   * @returns the new state when it changed, else undefined.
+   * Records an attempt's outcome. `overload` is true for provider failures. While half-open, the first outcome
+   * recorded (the probe's, or that of an attempt sent before the breaker opened) decides: closed or open again.
+   * An outcome arriving after that (a probe overtaken by such an attempt) changes nothing but the closed window.
+   * @returns the new state when it changed (never the current one), else undefined.
    */
-  record(now: number, overload: boolean, probe: boolean): BreakerState | undefined {
-    if (probe || this.state === 'half-open') {
+  record(now: number, overload: boolean): BreakerState | undefined {
+    if (this.state === 'half-open') {
       this.probing = false;
       if (overload) return this.open(now);
       this.reset(now);

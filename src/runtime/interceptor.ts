@@ -29,6 +29,7 @@ import type { MethodHandle } from '../policy/method-handle';
 import { classifyError } from '../providers/classify';
 import type { HeadersLike } from '../providers/headers';
 import { initialBackoff } from '../retry/backoff';
+import type { BreakerState } from '../retry/breaker';
 import { decideRetry } from '../retry/decision';
 import { OverloadGuards, isOverload, type KeyGuard } from '../retry/overload-guards';
 import { sleep } from '../util/abort';
@@ -144,14 +145,14 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
         } catch (thrown) {
           // 6. record the failure; then retry after the delay, or end the call (throws)
           const failure = this.failed(call, thrown);
-          this.recordBreaker(call, isOverload(failure.classification), probe);
+          this.recordBreaker(call, isOverload(failure.classification));
           probe = false;
           await sleep(this.config.clock, this.retryDelay(call, failure), call.signal);
           call.attempt++;
           continue;
         }
         // 6. record the success
-        this.recordBreaker(call, false, probe);
+        this.recordBreaker(call, false);
         probe = false;
         call.guard?.budget?.succeeded();
         if (stream === undefined) this.outcomes.succeeded(call, result);
@@ -217,7 +218,11 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
     if (call.attempt === 1 && call.plan.retry?.deadlineMs !== undefined) call.deadline = now + call.plan.retry.deadlineMs;
     const guard = call.guard;
     if (guard === undefined || guard.closed) return false;
+    const breaker = guard.breaker;
+    const before = breaker?.state;
     const verdict = guard.verdict(now);
+    // the cool-off has passed: this attempt turned the breaker half-open (published once, by the one that did)
+    if (breaker !== undefined && breaker.state !== before) this.breakerChanged(call, breaker.state);
     if (verdict === 'reject') throw this.circuitOpen(call, guard);
     return verdict === 'probe';
   }
@@ -338,13 +343,18 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
     if (this.events.failed.listening) this.events.failed.emit({ ...failureInfo(call, failure), stop });
   }
 
-  /** The attempt's outcome reaches the key's breaker (a probe's outcome closes or re-opens it). */
-  private recordBreaker(call: Call, overload: boolean, probe: boolean): void {
+  /** The attempt's outcome reaches the key's breaker (while half-open, it closes or re-opens it). */
+  private recordBreaker(call: Call, overload: boolean): void {
     const breaker = call.guard?.breaker;
     if (breaker === undefined) return;
     // counted at the attempt's start (no second clock read): the breaker's window is 10 s wide
-    const changed = breaker.record(call.now, overload, probe);
-    if (changed !== undefined && this.events.breaker.listening) this.events.breaker.emit({ key: call.key, state: changed });
+    const changed = breaker.record(call.now, overload);
+    if (changed !== undefined) this.breakerChanged(call, changed);
+  }
+
+  /** Publishes a state the key's breaker entered (each transition once: the breaker reports only changes). */
+  private breakerChanged(call: Call, state: BreakerState): void {
+    if (this.events.breaker.listening) this.events.breaker.emit({ key: call.key, state });
   }
 
   /** Resolves the call's keys, limits and token estimate (once per call). */
