@@ -185,6 +185,9 @@ export class PolicyConfigError extends ResilienceError {
     expected: string,
   ) {
     super(`${where}: invalid option "${option}" = ${showValue(value)}; expected ${expected}`);
+    // not enumerable: a logger serialising the error (pino's `err`) must not write out the value itself — an
+    // ioredis client passed as `store` carries its password
+    Object.defineProperty(this, 'value', { enumerable: false });
   }
 }
 
@@ -229,18 +232,56 @@ function describe(error: unknown): string {
   return showValue(error);
 }
 
+/** Longest text of a value in a message. */
+const MAX_SHOWN = 200;
+
+/** Option names whose string values are never shown (a connection string, a password, an API key). */
+const SECRET_NAME = /pass|secret|api_?key|auth|credential|token$|^ur[il]$/i;
+
+/**
+ * A value for an error message: primitives as written, a plain object or array as JSON with the strings of
+ * secret-looking fields hidden and functions named, an instance of a class by its class only (its fields may hold
+ * a password: an ioredis client does). At most {@link MAX_SHOWN} characters.
+ */
 function showValue(value: unknown): string {
+  const text = typeof value === 'object' && value !== null && !isPlain(value) ? showInstance(value) : showPlain(value);
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
+}
+
+function showPlain(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || value === undefined) return String(value);
   if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'symbol') return value.toString();
-  let json: string | undefined;
   try {
-    json = JSON.stringify(value); // undefined, despite its declared type, when toJSON returns undefined
+    return JSON.stringify(value, (name, field: unknown) => {
+      if (typeof field === 'function') return showPlain(field);
+      if (typeof field === 'string' && SECRET_NAME.test(name)) return '[hidden]';
+      if (typeof field === 'object' && field !== null && !isPlain(field)) return `[${showInstance(field)}]`;
+      return field;
+    });
   } catch {
-    json = undefined; // a cycle or a bigint inside
+    return 'an object that cannot be shown'; // a cycle or a bigint inside
   }
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- last resort for what JSON cannot show: the value's own toString, else [object Object]
-  return json ?? String(value);
+}
+
+/** A plain object (literal, `Object.create(null)`) or an array. */
+function isPlain(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || proto === Object.prototype;
+}
+
+/** An instance by its class; one whose class is `Object` (`console`) by its first keys. */
+function showInstance(value: object): string {
+  const name = className(value);
+  if (name !== 'Object') return `an instance of ${name}`;
+  const keys = Object.keys(value);
+  return `an object with keys ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}`;
+}
+
+function className(value: object): string {
+  const constructor = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor;
+  return typeof constructor?.name === 'string' && constructor.name !== '' ? constructor.name : 'Object';
 }

@@ -4,9 +4,10 @@
  */
 
 /**
- * `Name: message` of an error thrown by the user's own callback or listener (its code, its words); the type of
- * anything else. Never used for provider errors, whose messages may quote the request.
+ * The `name` of an error thrown by the user's own callback or listener (`TypeError`), the type of anything else.
+ * Never its message: a listener's error may quote what it was handling (a JSON `SyntaxError` quotes its input),
+ * and no log line may carry prompt text.
  */
 export function errorName(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : typeof error;
+  return error instanceof Error ? error.name : typeof error;
 }

@@ -26,6 +26,7 @@ import { Interceptor } from './interceptor';
 import type { ResilienceRuntime } from './resilience-runtime';
 import {
   WHERE,
+  checkOptionNames,
   resolveAsyncContext,
   resolveCallback,
   resolveClock,
@@ -90,7 +91,8 @@ function checkContainer(container: DependencyContainer): void {
   );
 }
 
-function configure(options: ResilienceOptions): Interceptor {
+function configure(given: ResilienceOptions): Interceptor {
+  const options = checkOptionNames(given);
   const asyncContext = resolveAsyncContext(options.asyncContext);
   const policies = resolvePolicies(options.policies);
   const onLowCapacity = resolveCallback(options.onLowCapacity);

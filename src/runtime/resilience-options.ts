@@ -55,6 +55,32 @@ export interface ResilienceOptions {
 /** Where `configureResilience`'s errors point. */
 export const WHERE = 'configureResilience';
 
+/** The options `configureResilience` knows. */
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof ResilienceOptions>([
+  'policies',
+  'store',
+  'logger',
+  'clock',
+  'random',
+  'metrics',
+  'onLowCapacity',
+  'lowCapacity',
+  'asyncContext',
+]);
+
+/** The options object checked: an object whose every field is a known option (a misspelt one is not ignored). */
+export function checkOptionNames(options: unknown): ResilienceOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new PolicyConfigError(WHERE, 'options', options, 'an options object (or tsyringe\'s root container, then one)');
+  }
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) {
+      throw new PolicyConfigError(WHERE, name, (options as Record<string, unknown>)[name], `one of the known options: ${[...KNOWN_OPTIONS].join(', ')}`);
+    }
+  }
+  return options;
+}
+
 /** Whether `value` is an object with a function under each of `names`. */
 function hasMethods(value: unknown, names: readonly string[]): boolean {
   if (typeof value !== 'object' || value === null) return false;

@@ -15,8 +15,10 @@ describe('the onLowCapacity callback', () => {
     await new Promise((resolve) => setImmediate(resolve));
     const errors = records().filter((r) => r.msg === 'onLowCapacity callback failed');
     expect(errors).toEqual([
-      expect.objectContaining({ level: 50, key: 'k', resource: 'requests', error: 'Error: pager down' }),
-      expect.objectContaining({ level: 50, key: 'k', resource: 'tokens', error: 'Error: webhook 500' }),
+      expect.objectContaining({ level: 50, key: 'k', resource: 'requests', error: 'Error' }),
+      expect.objectContaining({ level: 50, key: 'k', resource: 'tokens', error: 'Error' }),
     ]);
+    // the name only: a callback's error may quote what it handled
+    expect(JSON.stringify(records())).not.toMatch(/pager down|webhook 500/);
   });
 });

@@ -23,6 +23,10 @@ describe('configureResilience options', () => {
     ['logger', { logger: console }],
     ['clock', { clock: Date }],
     ['random', { random: 0.5 }],
+    // a misspelt option is not ignored
+    ['polices', { polices: {} }],
+    ['options', 42],
+    ['options', null],
   ])('rejects an invalid %s', (option, options) => {
     const error = (() => {
       try {
