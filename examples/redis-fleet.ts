@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { container } from 'tsyringe';
 import { RateLimited, currentCall, observingFetch } from 'llm-resilience';
 // #region readme
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { RedisStore, configureResilience } from 'llm-resilience';
 
 const store = new RedisStore({ client: new Redis(process.env.REDIS_URL ?? 'redis://localhost:6379') });
