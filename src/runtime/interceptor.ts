@@ -347,8 +347,9 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
   private recordBreaker(call: Call, overload: boolean): void {
     const breaker = call.guard?.breaker;
     if (breaker === undefined) return;
-    // counted at the attempt's start (no second clock read): the breaker's window is 10 s wide
-    const changed = breaker.record(call.now, overload);
+    // a success counts at the attempt's start (no second clock read: the breaker's window is 10 s wide); a failure
+    // at its end, since it may open the breaker: a probe slower than the cool-off would leave it open for nothing
+    const changed = breaker.record(overload ? this.config.clock.now() : call.now, overload);
     if (changed !== undefined) this.breakerChanged(call, changed);
   }
 

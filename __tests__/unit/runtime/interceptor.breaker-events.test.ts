@@ -154,4 +154,18 @@ describe('onBreakerChange (fake clock)', () => {
     expect(states).toEqual(['open', 'half-open', 'open']);
     expectNoStateTwiceInARow(states);
   });
+
+  it('a probe slower than the cool-off that fails opens the breaker for a whole cool-off from its failure', async () => {
+    const provider = new Provider();
+    const svc = service(provider);
+    await outcome(svc.call());
+    await outcome(svc.call()); // open
+    await clock.advance(COOL_OFF_MS);
+    provider.latencyMs = 3 * COOL_OFF_MS; // a probe that times out long after the cool-off
+    expect(await outcome(svc.call())).not.toBeInstanceOf(CircuitOpenError);
+    expect(states).toEqual(['open', 'half-open', 'open']);
+    // right after the slow probe failed the key is open, not ready for another probe at once
+    expect(await outcome(svc.call())).toBeInstanceOf(CircuitOpenError);
+    expect(provider.seen).toHaveLength(3);
+  });
 });
