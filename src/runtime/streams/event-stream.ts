@@ -5,9 +5,20 @@
  * lost to it, so the runtime cannot hold events back: it hands the stream over as soon as the response arrives
  * (`connect`) — a 429, 5xx or connection failure before that is retried — and afterwards only watches the
  * events, for usage and the idle timeout, without changing how the stream reports errors to the caller.
+ *
+ * A stream the method waited on before returning it (`await stream.finalMessage(); return stream`, or until its
+ * first event) went partly or wholly by unseen: once it ended, its usage is read from the SDK's final result
+ * (`finalChatCompletion()`, `finalResponse()`, `finalMessage()`), which holds the whole answer's usage. The end is
+ * reported on the next turn of the event loop: by then the final result of an ended SDK stream has settled (a
+ * look-alike whose final result has not keeps its estimate charged: nothing waits on it), and the runtime has
+ * reported the call's success first, as for any stream.
  * @packageDocumentation
  */
 
+import type { StreamDialect } from '../../providers/streams/chunk-facts';
+import { dataProp } from '../../providers/data-props';
+import { usageTokens } from '../../tokens/usage';
+import { isThenable } from '../../util/values';
 import type { StreamAdapter } from './adapter';
 import type { StreamSession } from './session';
 
@@ -27,6 +38,17 @@ interface EventStream {
 
 /** The event each SDK emits per chunk: Anthropic `streamEvent`, openai chat `chunk`, openai responses `event`. */
 const CHUNK_EVENTS = ['streamEvent', 'chunk', 'event'] as const;
+
+/**
+ * The methods resolving with an SDK stream's final result, the first one present is read, with the dialect of
+ * its usage: openai `ChatCompletionStream` (its own `finalMessage()` is a message, without usage), openai
+ * `ResponseStream`, Anthropic `MessageStream`.
+ */
+const FINAL_RESULTS: ReadonlyArray<readonly [method: string, dialect: StreamDialect]> = [
+  ['finalChatCompletion', 'openai-chat'],
+  ['finalResponse', 'openai-responses'],
+  ['finalMessage', 'anthropic'],
+];
 
 function isEventStream(value: object): value is EventStream {
   const v = value as Partial<Record<string, unknown>>;
@@ -57,7 +79,7 @@ export const eventStream: StreamAdapter = {
       // the method waited for the whole answer (`await stream.finalMessage()`) before returning the stream
       session.missedStart();
       session.open();
-      settle(stream, session);
+      settleEnded(stream, session);
       return stream;
     }
     // the method may have waited for the response already (Anthropic's `response` is set, or chunks flow): a
@@ -67,11 +89,11 @@ export const eventStream: StreamAdapter = {
     session.open();
     if (hasEnded(stream)) {
       // it ended while the runtime waited for its response
-      settle(stream, session);
+      settleEnded(stream, session);
       return stream;
     }
     session.watchIdle();
-    watch(stream, session);
+    watch(stream, session, !whole);
     return stream;
   },
 };
@@ -123,8 +145,58 @@ function settle(stream: EventStream, session: StreamSession): void {
   else session.completed();
 }
 
-/** After the hand-over: usage and idle timing from the chunk events, the outcome from `end`. */
-function watch(stream: EventStream, session: StreamSession): void {
+/** What the final result of a completed stream reported, once read. */
+interface FinalUsage {
+  readonly tokens: number | undefined;
+  readonly dialect: StreamDialect | undefined;
+}
+
+/**
+ * Settles an ended stream whose chunks partly or wholly went by unseen: a completed one with the usage of the
+ * SDK's final result. Reported on the next turn of the event loop (`setImmediate`, which fires at once and holds
+ * nothing): the final result of an ended stream settles before it, and so does the runtime's report of the call's
+ * success. A final result not settled by then (not an SDK stream) counts as no usage reported.
+ */
+function settleEnded(stream: EventStream, session: StreamSession): void {
+  session.settling();
+  if (stream.aborted || stream.errored) {
+    setImmediate(() => settle(stream, session));
+    return;
+  }
+  let final: FinalUsage | undefined;
+  readFinal(stream, (usage) => (final = usage));
+  setImmediate(() => session.completedWith(final?.tokens, final?.dialect));
+}
+
+/**
+ * Reads the SDK stream's final result (it settles at once for an ended stream): `found` gets its usage, or no
+ * usage when it rejects (the SDK's "stream ended without producing a ..."); never called when the stream has no
+ * final result. Its rejection is always observed. Never throws.
+ */
+function readFinal(stream: EventStream, found: (usage: FinalUsage) => void): void {
+  for (const [method, dialect] of FINAL_RESULTS) {
+    const read = dataProp(stream, method);
+    if (typeof read !== 'function') continue;
+    try {
+      const promise: unknown = read.call(stream);
+      if (isThenable(promise)) {
+        promise.then(
+          (result: unknown) => found({ tokens: usageTokens(result), dialect }),
+          () => found({ tokens: undefined, dialect }),
+        );
+      }
+    } catch {
+      // not an SDK stream after all: no usage
+    }
+    return;
+  }
+}
+
+/**
+ * After the hand-over: usage and idle timing from the chunk events, the outcome from `end`.
+ * @param missed - chunks went by before the runtime listened: a completed stream's usage is its final result's.
+ */
+function watch(stream: EventStream, session: StreamSession, missed: boolean): void {
   const onChunk = (chunk: unknown): void => {
     session.pushed(chunk);
   };
@@ -133,7 +205,8 @@ function watch(stream: EventStream, session: StreamSession): void {
     stream.off('end', onEnd);
     // the runtime's own stops (timeouts, the caller's signal) ended the session already; an abort seen here is the
     // caller's own (`break` out of the stream, `stream.abort()`): the stream was abandoned, not interrupted
-    settle(stream, session);
+    if (missed) settleEnded(stream, session);
+    else settle(stream, session);
   };
   for (const event of CHUNK_EVENTS) stream.on(event, onChunk);
   stream.on('end', onEnd);

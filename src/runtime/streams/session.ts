@@ -117,7 +117,8 @@ export class StreamSession {
 
   /**
    * The stream was handed over after some of its chunks went by unseen (the method waited on it before returning
-   * it): the usage counted from the rest would be partial, so the estimate stays charged.
+   * it): the usage counted from the rest would be partial, so the estimate stays charged (unless the client reports
+   * the whole answer's usage: {@link StreamSession.completedWith}).
    */
   missedStart(): void {
     this.missedChunks = true;
@@ -189,19 +190,38 @@ export class StreamSession {
 
   /** The stream ran to its end. */
   completed(): void {
-    this.finish('completed', undefined);
+    this.finish('completed', undefined, this.tallied());
+  }
+
+  /**
+   * The stream ran to its end, and its client reported the whole answer's usage itself (an SDK stream's final
+   * result): that figure is settled in place of the chunks' tally, which misses the chunks that went by unseen.
+   * @param tokens - the reported usage; `undefined` when none was reported (the estimate stays charged).
+   * @param dialect - the stream's dialect, when the chunks did not tell it.
+   */
+  completedWith(tokens: number | undefined, dialect: StreamDialect | undefined): void {
+    this.dialect ??= dialect;
+    this.finish('completed', undefined, tokens);
+  }
+
+  /**
+   * The stream ended and only its report is left to make (its final result is being read): its timers and the
+   * caller's abort no longer apply to it.
+   */
+  settling(): void {
+    this.clear();
   }
 
   /** The consumer stopped reading before the end (`break`, `return()`, `cancel()`): the stream is aborted. */
   abandoned(): void {
     if (this.ended) return;
     this.abortUnderlying(new Error('the consumer stopped reading the stream'));
-    this.finish('abandoned', undefined);
+    this.finish('abandoned', undefined, this.tallied());
   }
 
   /** The stream failed after it opened. */
   interrupted(error: unknown): void {
-    this.finish(this.callerAborted ? 'aborted' : 'interrupted', this.failure ?? error);
+    this.finish(this.callerAborted ? 'aborted' : 'interrupted', this.failure ?? error, this.tallied());
   }
 
   /** Ends a session that never opened (the attempt failed: the runtime retries or gives up): timers cleared. */
@@ -265,7 +285,7 @@ export class StreamSession {
     this.abortUnderlying(reason);
     this.interrupt?.(reason);
     // nobody may be reading an open stream now: it ends here all the same
-    if (this.opened) this.finish(callerAbort ? 'aborted' : 'interrupted', reason);
+    if (this.opened) this.finish(callerAbort ? 'aborted' : 'interrupted', reason, this.tallied());
   }
 
   private abortUnderlying(reason: unknown): void {
@@ -279,11 +299,16 @@ export class StreamSession {
     }
   }
 
-  private finish(outcome: StreamOutcome, error: unknown): void {
+  /** The usage the chunks reported, unless some went by unseen. */
+  private tallied(): number | undefined {
+    return this.missedChunks ? undefined : tallyTokens(this.tally);
+  }
+
+  private finish(outcome: StreamOutcome, error: unknown, tokens: number | undefined): void {
     if (this.ended) return;
     this.ended = true;
     this.clear();
-    this.end(outcome, this.missedChunks ? undefined : tallyTokens(this.tally), this.delivered, error, this.dialect);
+    this.end(outcome, tokens, this.delivered, error, this.dialect);
   }
 
   private clearIdle(): void {

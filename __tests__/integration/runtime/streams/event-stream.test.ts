@@ -9,12 +9,27 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { ChatCompletionStreamParams } from 'openai/lib/ChatCompletionStream';
 import { AdaptiveRetry, RateLimited, TokenBudget, currentCall, estimateChatTokens, observingFetch } from '../../../../index';
-import { configureRecorded, emulators, longest, recordingFetch, retryGaps, viewOf, waitFor } from '../clients-support';
+import { configureRecorded, emulators, longest, recordingFetch, retryGaps, viewOf, waitFor, type Recorded } from '../clients-support';
 
 const start = emulators();
 // system 'be brief' 8 + 3, 'hello' 5 + 3, + 3 = 22 input tokens
 const params = { model: 'claude-emulator-1', max_tokens: 6, system: 'be brief', messages: [{ role: 'user' as const, content: 'hello' }] };
 type Params = typeof params;
+// 'hello' 5 + 3, + 3 = 11 input tokens, 6 output
+const chatParams: ChatCompletionStreamParams = {
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'hello' }],
+  max_completion_tokens: 6,
+  stream_options: { include_usage: true },
+};
+
+/** The order of the call's success and its stream's end, as the runtime published them. */
+function eventOrder(recorded: Recorded): string[] {
+  const order: string[] = [];
+  recorded.runtime.events.onSucceeded(() => order.push('succeeded'));
+  recorded.runtime.events.onStreamEnd(() => order.push('streamEnd'));
+  return order;
+}
 
 /** A Claude service as a user writes it: `messages.stream()` returned from the decorated method. */
 function claude(client: Anthropic, retry = {}) {
@@ -130,9 +145,10 @@ describe('Anthropic messages.stream() in a decorated method', () => {
 });
 
 describe('an event stream the method waited on, or that stalls, before the runtime sees it', () => {
-  it('a stream the method read to its end before returning it is handed over at once, sent once, its estimate kept', async () => {
+  it("a stream the method read to its end before returning it is handed over at once, sent once, its final message's usage settled after the call's success", async () => {
     const emulator = await start({ random: longest });
     const recorded = configureRecorded();
+    const order = eventOrder(recorded);
     const client = new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0 });
     class Claude {
       @AdaptiveRetry({ maxRetries: 2, firstChunkTimeoutMs: 300 })
@@ -144,13 +160,158 @@ describe('an event stream the method waited on, or that stalls, before the runti
       }
     }
     const stream = await new Claude().stream(params);
-    expect((await stream.finalMessage()).usage.output_tokens).toBe(6);
+    const usage = (await stream.finalMessage()).usage;
+    expect(usage.output_tokens).toBe(6);
     await waitFor(() => recorded.streamEnds.length === 1);
-    // the usage of a stream whose events went by unseen is not known: the estimate stays charged
-    expect(recorded.streamEnds).toEqual([expect.objectContaining({ outcome: 'completed', actualTokens: undefined })]);
+    // its events went by unseen: the usage is the final message's (input + output), as if it had been read here
+    const actual = usage.input_tokens + usage.output_tokens;
+    expect(actual).not.toBe(estimateChatTokens(params));
+    expect(recorded.streamEnds).toEqual([expect.objectContaining({ outcome: 'completed', actualTokens: actual })]);
+    expect(order).toEqual(['succeeded', 'streamEnd']);
     expect(recorded.retries).toEqual([]);
     expect(emulator.counters()).toMatchObject({ requests: 1, succeeded: 1 });
-    expect(viewOf(recorded.store, 'anthropic')?.dayUsed).toBe(estimateChatTokens(params));
+    expect(viewOf(recorded.store, 'anthropic')?.dayUsed).toBe(actual);
+  });
+
+  it("openai chat.completions.stream() read to its end before it is returned: the final completion's usage is settled after the call's success", async () => {
+    const emulator = await start({ random: longest });
+    const recorded = configureRecorded();
+    const order = eventOrder(recorded);
+    const client = new OpenAI({ apiKey: 'test', baseURL: emulator.url, maxRetries: 0 });
+    class Chat {
+      @AdaptiveRetry({ maxRetries: 2, firstChunkTimeoutMs: 300 })
+      @TokenBudget({ key: 'openai', tokensPerMinute: 600_000, estimate: (req: { model: string }) => estimateChatTokens(req) })
+      async chat(req: ChatCompletionStreamParams) {
+        const stream = client.chat.completions.stream(req, { signal: currentCall()?.signal });
+        await stream.finalChatCompletion();
+        return stream;
+      }
+    }
+    const final = await (await new Chat().chat(chatParams)).finalChatCompletion();
+    expect(final.choices[0]?.message.content?.split(' ')).toHaveLength(6);
+    const actual = final.usage?.total_tokens;
+    expect(actual).toBe(17);
+    expect(actual).not.toBe(estimateChatTokens(chatParams));
+    await waitFor(() => recorded.streamEnds.length === 1);
+    expect(recorded.streamEnds).toEqual([expect.objectContaining({ key: 'openai', outcome: 'completed', actualTokens: actual })]);
+    expect(order).toEqual(['succeeded', 'streamEnd']);
+    expect(emulator.counters()).toMatchObject({ requests: 1, succeeded: 1 });
+    expect(viewOf(recorded.store, 'openai')?.dayUsed).toBe(actual);
+  });
+
+  it("openai responses.stream() read to its end before it is returned: the final response's usage is settled", async () => {
+    const emulator = await start({ random: longest });
+    const recorded = configureRecorded();
+    const client = new OpenAI({ apiKey: 'test', baseURL: emulator.url, maxRetries: 0 });
+    const request = { model: 'gpt-4o-mini', input: 'hello', max_output_tokens: 6 };
+    class Responder {
+      @TokenBudget({ key: 'openai', tokensPerMinute: 600_000, estimate: (req: { model: string }) => estimateChatTokens(req) })
+      async respond(req: typeof request) {
+        const stream = client.responses.stream(req, { signal: currentCall()?.signal });
+        await stream.finalResponse();
+        return stream;
+      }
+    }
+    const actual = (await (await new Responder().respond(request)).finalResponse()).usage?.total_tokens;
+    expect(actual).toBe(17);
+    await waitFor(() => recorded.streamEnds.length === 1);
+    expect(recorded.streamEnds).toEqual([expect.objectContaining({ outcome: 'completed', actualTokens: actual })]);
+    expect(viewOf(recorded.store, 'openai')?.dayUsed).toBe(actual);
+  });
+
+  it('read to its end before it is returned without include_usage: the estimate stays charged, and the process warns once', async () => {
+    const emulator = await start({ random: longest });
+    const recorded = configureRecorded();
+    // the warning is once per process (per test file under jest): this is the first test here to stream without include_usage
+    const emitWarning = jest.spyOn(process, 'emitWarning');
+    try {
+      const client = new OpenAI({ apiKey: 'test', baseURL: emulator.url, maxRetries: 0 });
+      class Chat {
+        @TokenBudget({ key: 'openai', tokensPerMinute: 600_000, estimate: (req: { model: string }) => estimateChatTokens(req) })
+        async chat(req: ChatCompletionStreamParams) {
+          const stream = client.chat.completions.stream(req, { signal: currentCall()?.signal });
+          await stream.finalChatCompletion();
+          return stream;
+        }
+      }
+      const request = { ...chatParams, stream_options: undefined };
+      expect((await (await new Chat().chat(request)).finalChatCompletion()).usage).toBeUndefined();
+      await waitFor(() => recorded.streamEnds.length === 1);
+      expect(recorded.streamEnds).toEqual([expect.objectContaining({ outcome: 'completed', actualTokens: undefined })]);
+      expect(viewOf(recorded.store, 'openai')?.dayUsed).toBe(estimateChatTokens(request));
+      expect(emitWarning.mock.calls.filter(([, options]) => options?.code === 'LLM_RESILIENCE_STREAM_USAGE')).toHaveLength(1);
+    } finally {
+      emitWarning.mockRestore();
+    }
+  });
+
+  it("a stream returned after its first event went by: once it ends, the final result's usage is settled, for Anthropic and openai", async () => {
+    const emulator = await start({ random: longest, streaming: { chunkDelayMs: 20 } });
+    const recorded = configureRecorded();
+    const anthropic = new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0 });
+    const openai = new OpenAI({ apiKey: 'test', baseURL: emulator.url, maxRetries: 0 });
+    class Services {
+      @TokenBudget({ key: 'anthropic', tokensPerMinute: 400_000, estimate: (req: Params) => estimateChatTokens(req) })
+      async claude(req: Params) {
+        const stream = anthropic.messages.stream(req, { signal: currentCall()?.signal });
+        await new Promise<void>((resolve) => stream.once('text', () => resolve()));
+        return stream;
+      }
+
+      @TokenBudget({ key: 'openai', tokensPerMinute: 600_000, estimate: (req: { model: string }) => estimateChatTokens(req) })
+      async chat(req: ChatCompletionStreamParams) {
+        const stream = openai.chat.completions.stream(req, { signal: currentCall()?.signal });
+        await new Promise<void>((resolve) => stream.once('content', () => resolve()));
+        return stream;
+      }
+    }
+    const services = new Services();
+    const claude = await services.claude(params);
+    expect(claude.ended).toBe(false);
+    const message = await claude.finalMessage();
+    const chat = await services.chat(chatParams);
+    expect(chat.ended).toBe(false);
+    const completion = await chat.finalChatCompletion();
+    await waitFor(() => recorded.streamEnds.length === 2);
+    const claudeTokens = message.usage.input_tokens + message.usage.output_tokens;
+    expect(recorded.streamEnds).toEqual([
+      expect.objectContaining({ key: 'anthropic', outcome: 'completed', actualTokens: claudeTokens }),
+      expect.objectContaining({ key: 'openai', outcome: 'completed', actualTokens: completion.usage?.total_tokens }),
+    ]);
+    // some chunks were seen, not all
+    for (const end of recorded.streamEnds) expect(end.chunks).toBeGreaterThan(0);
+    expect(viewOf(recorded.store, 'anthropic')?.dayUsed).toBe(claudeTokens);
+    expect(viewOf(recorded.store, 'openai')?.dayUsed).toBe(17);
+  });
+
+  it('a stream that failed before the method returned it ends "interrupted" after the call\'s success, its estimate kept, no unhandled rejection', async () => {
+    const emulator = await start({ random: longest, streaming: { dropAfterChunks: 2 } });
+    const recorded = configureRecorded();
+    const order = eventOrder(recorded);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const client = new Anthropic({ apiKey: 'test', baseURL: emulator.origin, maxRetries: 0 });
+      class Claude {
+        @TokenBudget({ key: 'anthropic', tokensPerMinute: 400_000, estimate: (req: Params) => estimateChatTokens(req) })
+        async stream(req: Params) {
+          const stream = client.messages.stream(req, { signal: currentCall()?.signal });
+          await stream.done().catch(() => undefined);
+          return stream;
+        }
+      }
+      const stream = await new Claude().stream(params);
+      expect(stream.errored).toBe(true);
+      await waitFor(() => recorded.streamEnds.length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // an unhandled rejection is reported after a turn
+      expect(recorded.streamEnds).toEqual([expect.objectContaining({ outcome: 'interrupted', actualTokens: undefined })]);
+      expect(order).toEqual(['succeeded', 'streamEnd']);
+      expect(unhandled).toEqual([]);
+      expect(viewOf(recorded.store, 'anthropic')?.dayUsed).toBe(estimateChatTokens(params));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('a stall between the response headers and the first event is stopped by idleTimeoutMs', async () => {
@@ -188,12 +349,6 @@ describe('an event stream the method waited on, or that stalls, before the runti
 });
 
 describe('openai chat.completions.stream() and responses.stream() in a decorated method', () => {
-  const chatParams: ChatCompletionStreamParams = {
-    model: 'gpt-4o-mini',
-    messages: [{ role: 'user', content: 'hello' }],
-    max_completion_tokens: 6,
-    stream_options: { include_usage: true },
-  };
   const responseParams = { model: 'gpt-4o-mini', input: 'hello', max_output_tokens: 6 };
 
   function service(client: OpenAI) {
