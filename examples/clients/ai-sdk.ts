@@ -16,8 +16,10 @@ class Writer {
   @AdaptiveRetry({ firstChunkTimeoutMs: 15_000, idleTimeoutMs: 30_000 })
   @TokenBudget({ key: 'openai:gpt-4o-mini', estimate: (prompt: string) => estimateChatTokens({ model, prompt, maxOutputTokens: 300 }) })
   async write(prompt: string) {
-    // maxRetries: 0 leaves the retries to the runtime; abortSignal lets the caller's abort and the timeouts reach the request
-    return streamText({ model, prompt, maxOutputTokens: 300, maxRetries: 0, abortSignal: currentCall()?.signal });
+    // the caller's abort and the timeouts reach the request through the call's signal
+    const signal = currentCall()?.signal;
+    // maxRetries: 0 leaves the retries to the runtime
+    return streamText({ model, prompt, maxOutputTokens: 300, maxRetries: 0, ...(signal && { abortSignal: signal }) });
   }
 }
 // #endregion readme

@@ -14,7 +14,8 @@ class Gemini {
   @RateLimited({ key: 'gemini:2.5-flash', requestsPerMinute: 1000 }) // Gemini sends no rate-limit headers: set your tier's limits
   @TokenBudget({ key: 'gemini:2.5-flash', tokensPerMinute: 1_000_000, estimate: (req: GenerateContentParameters) => estimateChatTokens(req) })
   async stream(req: GenerateContentParameters) {
-    return ai.models.generateContentStream({ ...req, config: { ...req.config, abortSignal: currentCall()?.signal } });
+    const signal = currentCall()?.signal;
+    return ai.models.generateContentStream({ ...req, config: { ...req.config, ...(signal && { abortSignal: signal }) } });
   }
 }
 // #endregion readme

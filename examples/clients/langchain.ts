@@ -13,7 +13,8 @@ class Chat {
   @AdaptiveRetry({ firstChunkTimeoutMs: 15_000, idleTimeoutMs: 30_000 })
   @TokenBudget({ key: 'openai:gpt-4o-mini', estimate: (prompt: string) => estimateChatTokens({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }], max_tokens: 300 }) })
   async stream(prompt: string) {
-    return chatModel.stream(prompt, { signal: currentCall()?.signal });
+    const signal = currentCall()?.signal;
+    return chatModel.stream(prompt, { ...(signal && { signal }) });
   }
 }
 // #endregion readme

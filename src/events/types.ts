@@ -127,7 +127,7 @@ export interface StreamEndEvent extends CallInfo {
    * (the caller's signal).
    */
   readonly outcome: StreamOutcome;
-  /** Chunks that reached the caller. */
+  /** Chunks the runtime saw reach the caller (not those of a stream the method waited on before returning it). */
   readonly chunks: number;
   /** Tokens the stream reported, when it completed with usage. */
   readonly actualTokens: number | undefined;
