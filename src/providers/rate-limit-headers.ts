@@ -24,9 +24,9 @@ export interface ResourceSnapshot {
   readonly resetMs?: number;
   /**
    * `limit` is per minute and counts what a configured limit of the same resource counts: OpenAI/Azure
-   * `x-ratelimit-*`, Anthropic's requests, input-tokens and output-tokens. (Anthropic's `tokens-*` is its most
-   * restrictive token limit, not input + output per minute; an IETF `RateLimit-Policy` limit counts its own
-   * window: neither is marked.)
+   * `x-ratelimit-*`, Anthropic's requests, input-tokens, output-tokens and their sum. (Anthropic's `tokens-*` is
+   * its most restrictive token limit, not input + output per minute; an IETF `RateLimit-Policy` limit counts its
+   * own window: neither is marked.)
    */
   readonly perMinute?: true;
   /**
@@ -40,7 +40,10 @@ export interface ResourceSnapshot {
 export interface RateLimitSnapshot {
   /** Requests per window. */
   readonly requests?: ResourceSnapshot;
-  /** Tokens per window (Anthropic: the most restrictive token limit). */
+  /**
+   * Tokens per window, input and output together. Anthropic, which limits them apart: the input and output
+   * limits summed (and their remaining figures), else its `tokens-*` figures (its most restrictive limit).
+   */
   readonly tokens?: ResourceSnapshot;
   /** Anthropic input tokens per minute. */
   readonly inputTokens?: ResourceSnapshot;
@@ -102,11 +105,12 @@ export function parseRateLimitHeaders(headers: HeadersLike | null | undefined, n
   }
   if (anthropic) {
     requests ??= providerResource(headers, ANTHROPIC_REQUESTS, anthropicRequests, nowMs, true, true);
-    // Anthropic's tokens-* figures are its most restrictive token limit (often the output one): not a limit on
-    // input + output per minute, so a configured token limit is never lowered to it
-    tokens ??= providerResource(headers, ANTHROPIC_TOKENS, anthropicTokens, nowMs, true, undefined, true);
     inputTokens = providerResource(headers, ANTHROPIC_INPUT, readHeader(headers, ANTHROPIC_INPUT.remaining), nowMs, true, true);
     outputTokens = providerResource(headers, ANTHROPIC_OUTPUT, readHeader(headers, ANTHROPIC_OUTPUT.remaining), nowMs, true, true);
+    // A key's token budget counts input + output; Anthropic limits them apart, so their limits summed bound it
+    // (a call Anthropic serves always fits the sum). Its tokens-* figures are its most restrictive token limit
+    // (often the output one), not a limit on input + output: read only without the other two, and never learned
+    tokens ??= summed(inputTokens, outputTokens) ?? providerResource(headers, ANTHROPIC_TOKENS, anthropicTokens, nowMs, true, undefined, true);
   }
   if (requests === undefined && (ietf !== undefined || ietfOld !== undefined)) {
     requests = ietfResource(headers, ietf, ietfOld);
@@ -137,6 +141,23 @@ function providerResource(
   const remaining = remainingText === undefined ? undefined : parseCount(remainingText);
   const resetMs = resetText === undefined ? undefined : timestamps ? parseResetTimestamp(resetText, nowMs) : parseGoDuration(resetText);
   return resource(limit, remaining, resetMs, perMinute, mostRestrictive);
+}
+
+/**
+ * Input and output tokens as one resource: the limits summed, and the remaining figures summed when each
+ * resource with a limit reports one; the later reset. Undefined when neither reports a limit.
+ */
+function summed(input: ResourceSnapshot | undefined, output: ResourceSnapshot | undefined): ResourceSnapshot | undefined {
+  let limit: number | undefined;
+  let remaining: number | undefined = 0;
+  let resetMs: number | undefined;
+  for (const part of [input, output]) {
+    if (part?.limit === undefined) continue;
+    limit = (limit ?? 0) + part.limit;
+    remaining = remaining === undefined || part.remaining === undefined ? undefined : remaining + part.remaining;
+    if (part.resetMs !== undefined && (resetMs === undefined || part.resetMs > resetMs)) resetMs = part.resetMs;
+  }
+  return limit === undefined ? undefined : resource(limit, remaining, resetMs, true, undefined);
 }
 
 function ietfResource(headers: HeadersLike, field: string | undefined, oldRemaining: string | undefined): ResourceSnapshot | undefined {

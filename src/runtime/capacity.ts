@@ -105,7 +105,8 @@ export class CapacityReporter {
     const events = this.events;
     if (!events.capacity.listening && !events.lowCapacity.listening) return;
     if (snapshot.requests !== undefined) this.resource(key, this.state(key), 'requests', snapshot.requests);
-    if (snapshot.tokens !== undefined) this.resource(tokensKey, this.state(tokensKey), 'tokens', snapshot.tokens);
+    const tokens = tightestTokens(snapshot);
+    if (tokens !== undefined) this.resource(tokensKey, this.state(tokensKey), 'tokens', tokens);
   }
 
   private state(key: string): KeyCapacity {
@@ -131,4 +132,27 @@ export class CapacityReporter {
       : (state.lowTokens ??= new LowCapacityTracker(this.threshold, this.consecutive));
     if (tracker.observe(ratio)) this.events.lowCapacity.emit({ key, resource, remaining, limit, ratio });
   }
+}
+
+/** A resource's remaining share of its limit, when it reports both. */
+function shareOf(resource: ResourceSnapshot | undefined): number | undefined {
+  return resource?.limit !== undefined && resource.limit > 0 && resource.remaining !== undefined ? resource.remaining / resource.limit : undefined;
+}
+
+/**
+ * The token figures capacity is reported from: the snapshot's tokens, or Anthropic's input or output tokens when
+ * one of them has less left (its tokens are the two summed, which hides an exhausted output budget).
+ */
+function tightestTokens(snapshot: RateLimitSnapshot): ResourceSnapshot | undefined {
+  let tightest = snapshot.tokens;
+  if (snapshot.inputTokens === undefined && snapshot.outputTokens === undefined) return tightest;
+  let share = shareOf(tightest);
+  for (const part of [snapshot.inputTokens, snapshot.outputTokens]) {
+    const partShare = shareOf(part);
+    if (partShare !== undefined && (share === undefined || partShare < share)) {
+      tightest = part;
+      share = partShare;
+    }
+  }
+  return tightest;
 }

@@ -117,6 +117,26 @@ describe('MemoryStore learned limits and bounded poison', () => {
     expect(store.acquire([part(s, 1, 12_000)], clock.now())).not.toBe(NEVER_FITS);
   });
 
+  it("learns Anthropic's input and output limits summed as a key's token limit: what Anthropic serves fits it", () => {
+    const clock = new FakeClock();
+    const store = new MemoryStore();
+    const s = spec({ key: 'claude', learnRequests: true, learnTokens: true });
+    const headers = {
+      'anthropic-ratelimit-requests-limit': '50',
+      'anthropic-ratelimit-requests-remaining': '49',
+      'anthropic-ratelimit-tokens-limit': '8000',
+      'anthropic-ratelimit-tokens-remaining': '8000',
+      'anthropic-ratelimit-input-tokens-limit': '40000',
+      'anthropic-ratelimit-input-tokens-remaining': '40000',
+      'anthropic-ratelimit-output-tokens-limit': '8000',
+      'anthropic-ratelimit-output-tokens-remaining': '8000',
+    };
+    store.observe(s, parseRateLimitHeaders(headers, clock.now())!, clock.now());
+    expect(store.view(s, clock.now())).toMatchObject({ requestsPerMinute: 50, tokensPerMinute: 48_000 });
+    expect(store.acquire([part(s, 0, 30_000)], clock.now())).not.toBe(NEVER_FITS); // 25,000 in + 5,000 out, say
+    expect(store.acquire([part(s, 0, 48_001)], clock.now())).toBe(NEVER_FITS);
+  });
+
   it('bounds a charge to one minute of the learned limit, and the debt to a minute', () => {
     const clock = new FakeClock();
     const store = new MemoryStore();

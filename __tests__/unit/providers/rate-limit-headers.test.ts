@@ -49,11 +49,31 @@ describe('parseRateLimitHeaders', () => {
     };
     expect(parseRateLimitHeaders(h, NOW)).toEqual({
       requests: { limit: 50, remaining: 49, resetMs: 1000, perMinute: true },
-      // the most restrictive token limit, not input + output per minute: never lowers a configured token limit
-      tokens: { limit: 80_000, remaining: 79_000, resetMs: 5000, perMinute: undefined, mostRestrictive: true },
+      // input + output: the input and output limits summed (a call Anthropic serves always fits), the later reset;
+      // not tokens-*, its most restrictive limit
+      tokens: { limit: 48_000, remaining: 39_000, resetMs: 30_000, perMinute: true },
       inputTokens: { limit: 40_000, remaining: 39_000, resetMs: 2500, perMinute: true },
       outputTokens: { limit: 8000, remaining: 0, resetMs: 30_000, perMinute: true },
     });
+  });
+
+  it('Anthropic without input and output limits: tokens-* as its most restrictive limit (never learned), or the one of them sent', () => {
+    const tokensOnly = {
+      'anthropic-ratelimit-requests-remaining': '49',
+      'anthropic-ratelimit-tokens-limit': '8000',
+      'anthropic-ratelimit-tokens-remaining': '7000',
+    };
+    expect(parseRateLimitHeaders(tokensOnly, NOW)?.tokens).toEqual({ limit: 8000, remaining: 7000, perMinute: undefined, mostRestrictive: true });
+    const inputOnly = {
+      'anthropic-ratelimit-tokens-limit': '8000',
+      'anthropic-ratelimit-tokens-remaining': '7000',
+      'anthropic-ratelimit-input-tokens-limit': '40000',
+      'anthropic-ratelimit-input-tokens-remaining': '30000',
+    };
+    expect(parseRateLimitHeaders(inputOnly, NOW)?.tokens).toEqual({ limit: 40_000, remaining: 30_000, perMinute: true });
+    // a part without its remaining figure: the sum's remaining is unknown, not understated
+    const noOutputRemaining = { ...inputOnly, 'anthropic-ratelimit-output-tokens-limit': '8000' };
+    expect(parseRateLimitHeaders(noOutputRemaining, NOW)?.tokens).toEqual({ limit: 48_000, perMinute: true });
   });
 
   it('reads mixed-case record keys and arrays', () => {

@@ -1,6 +1,7 @@
 import { EventHub } from '../../../src/events/hub';
 import type { CapacityEvent, LowCapacityEvent } from '../../../src/events/types';
 import { CapacityReporter, LowCapacityTracker, MAX_CAPACITY_KEYS } from '../../../src/runtime/capacity';
+import { parseRateLimitHeaders } from '../../../src/providers/rate-limit-headers';
 import { eventPipeline, snapshot } from '../../helpers/event-pipeline';
 
 describe('LowCapacityTracker', () => {
@@ -30,6 +31,24 @@ describe('CapacityReporter', () => {
       { key: 'k', resource: 'requests', remaining: 9, limit: 100, ratio: 0.09 },
       { key: 'fresh', resource: 'tokens', remaining: 5, limit: undefined, ratio: undefined },
     ]);
+  });
+
+  it("reports Anthropic's tokens from its input or output budget when one has less left than their sum", () => {
+    const hub = new EventHub();
+    const seen: CapacityEvent[] = [];
+    hub.onCapacity((e) => seen.push(e));
+    const reporter = new CapacityReporter(hub);
+    const headers = {
+      'anthropic-ratelimit-requests-limit': '50',
+      'anthropic-ratelimit-requests-remaining': '40',
+      'anthropic-ratelimit-input-tokens-limit': '40000',
+      'anthropic-ratelimit-input-tokens-remaining': '39000',
+      'anthropic-ratelimit-output-tokens-limit': '8000',
+      'anthropic-ratelimit-output-tokens-remaining': '400',
+    };
+    reporter.observed('claude', parseRateLimitHeaders(headers, 0)!);
+    // the sum (39,400 of 48,000) would hide the output budget nearly spent
+    expect(seen[1]).toEqual({ key: 'claude', resource: 'tokens', remaining: 400, limit: 8000, ratio: 0.05 });
   });
 
   it('does no work and keeps no state while nobody listens', () => {

@@ -50,6 +50,22 @@ describe('ProviderLimits', () => {
     expect(specInForce({ ...configured, tokensPerMinute: 80_000 }, limits).tokensPerMinute).toBe(80_000);
   });
 
+  it("lowers a token limit to Anthropic's input and output limits summed", () => {
+    const limits = new ProviderLimits();
+    const snapshot = parseRateLimitHeaders(
+      {
+        'anthropic-ratelimit-requests-remaining': '49',
+        'anthropic-ratelimit-input-tokens-limit': '40000',
+        'anthropic-ratelimit-input-tokens-remaining': '40000',
+        'anthropic-ratelimit-output-tokens-limit': '8000',
+        'anthropic-ratelimit-output-tokens-remaining': '8000',
+      },
+      0,
+    );
+    expect(limits.observe([{ ...configured, tokensPerMinute: 80_000 }], snapshot!)).toEqual([{ key: 'k', resource: 'tokens', configured: 80_000, inForce: 48_000 }]);
+    expect(specInForce({ ...configured, tokensPerMinute: 80_000 }, limits).tokensPerMinute).toBe(48_000);
+  });
+
   it('two policies on one key configured differently each get the lower of their own and the provider\'s, without undoing each other', () => {
     const limits = new ProviderLimits();
     const low = { ...configured, requestsPerMinute: 300, requestBurst: 5 };

@@ -1,7 +1,6 @@
 /**
  * Anthropic rate-limit response headers of the provider emulator:
- * `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`, resets as RFC 3339
- * timestamps.
+ * `anthropic-ratelimit-{requests,tokens,input-tokens}-{limit,remaining,reset}`, resets as RFC 3339 timestamps.
  * @packageDocumentation
  */
 import type { ModelQuota } from './quota';
@@ -32,8 +31,9 @@ function setResource(
 
 /**
  * Fills the `anthropic-ratelimit-*` headers from a model's minute buckets (refilled to now): the reset is when
- * the bucket is full again. The emulator keeps one token budget per model (prompt + output budget), so
- * `tokens`, `input-tokens` and `output-tokens` all report it.
+ * the bucket is full again. The emulator keeps one token budget per model, input and output together, where
+ * Anthropic limits them apart: it reports that budget as `tokens` and `input-tokens`, and sends no
+ * `output-tokens` (a client summing Anthropic's input and output limits then reads the one budget).
  * @param headers - the header object to fill.
  * @param quota - the model's quota state.
  * @param nowEpochMs - the wall clock, for the timestamps.
@@ -47,7 +47,6 @@ export function setAnthropicRateLimitHeaders(
   setResource(headers, 'requests', requestsPerMinute, quota.minuteRequests, nowEpochMs);
   setResource(headers, 'tokens', tokensPerMinute, quota.minuteTokens, nowEpochMs);
   setResource(headers, 'input-tokens', tokensPerMinute, quota.minuteTokens, nowEpochMs);
-  setResource(headers, 'output-tokens', tokensPerMinute, quota.minuteTokens, nowEpochMs);
 }
 
 /**

@@ -12,7 +12,8 @@ const client = (emulator: EmulatorHandle): Anthropic => new Anthropic({ apiKey: 
 // system 'be brief' 8 + 3, 'hello' 5 + 3, + 3 = 22 prompt tokens
 const params = { model: 'claude-emulator-1', max_tokens: 6, system: 'be brief', messages: [{ role: 'user' as const, content: 'hello' }] };
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-const RESOURCES = ['requests', 'tokens', 'input-tokens', 'output-tokens'];
+// one token budget (input and output together): as tokens and input-tokens, no output-tokens
+const RESOURCES = ['requests', 'tokens', 'input-tokens'];
 
 describe('Anthropic Messages', () => {
   it('answers messages.create with a message and usage, anthropic-ratelimit-* headers (RFC 3339 resets) and request-id', async () => {
@@ -33,6 +34,7 @@ describe('Anthropic Messages', () => {
       expect(h.get(`anthropic-ratelimit-${resource}-limit`)).toBe(resource === 'requests' ? '50' : '40000');
       expect(h.get(`anthropic-ratelimit-${resource}-reset`)).toMatch(RFC3339);
     }
+    expect(h.get('anthropic-ratelimit-output-tokens-limit')).toBeNull();
     expect(h.get('anthropic-ratelimit-requests-remaining')).toBe('49');
     expect(h.get('anthropic-ratelimit-tokens-remaining')).toBe(String(40_000 - 28));
     // One request of 50/min refills in 1.2 s: the reset is that far ahead (whole seconds, rounded up).

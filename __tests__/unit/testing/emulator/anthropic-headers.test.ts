@@ -8,7 +8,7 @@ describe('emulator Anthropic headers', () => {
     expect(rfc3339(Date.UTC(2025, 11, 31, 23, 59, 59, 500))).toBe('2026-01-01T00:00:00Z');
   });
 
-  it('reports requests and the one token budget (as tokens, input-tokens and output-tokens), resets when full', () => {
+  it('reports requests and the one token budget (as tokens and input-tokens, no output-tokens), resets when full', () => {
     const quota = new ModelQuota({ requestsPerMinute: 60, tokensPerMinute: 6000 }, 0, 0);
     quota.tryAdmit(600, 0); // 1 request, 600 tokens: full again in 1 s and 6 s
     quota.refill(0);
@@ -25,9 +25,6 @@ describe('emulator Anthropic headers', () => {
       'anthropic-ratelimit-input-tokens-limit': '6000',
       'anthropic-ratelimit-input-tokens-remaining': '5400',
       'anthropic-ratelimit-input-tokens-reset': '2025-06-01T12:00:06Z',
-      'anthropic-ratelimit-output-tokens-limit': '6000',
-      'anthropic-ratelimit-output-tokens-remaining': '5400',
-      'anthropic-ratelimit-output-tokens-reset': '2025-06-01T12:00:06Z',
     });
   });
 
