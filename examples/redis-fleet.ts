@@ -1,14 +1,13 @@
 /** README: a fleet sharing one quota through Redis (run by the test suite with REDIS_URL and the emulator). */
 import 'reflect-metadata';
 import OpenAI from 'openai';
-import { container } from 'tsyringe';
 import { RateLimited, currentCall, observingFetch } from 'llm-resilience';
 // #region readme
 import { Redis } from 'ioredis';
 import { RedisStore, configureResilience } from 'llm-resilience';
 
 const store = new RedisStore({ client: new Redis(process.env.REDIS_URL ?? 'redis://localhost:6379') });
-configureResilience(container, {
+configureResilience({
   policies: { 'openai:gpt-4o-mini': { requestsPerMinute: 500, tokensPerMinute: 200_000 } },
   store,
 });

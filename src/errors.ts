@@ -238,18 +238,23 @@ const MAX_SHOWN = 200;
 /** Option names whose string values are never shown (a connection string, a password, an API key). */
 const SECRET_NAME = /pass|secret|api_?key|auth|credential|token$|^ur[il]$/i;
 
+/** The user-info part of a URL (`redis://user:password@host`): hidden wherever a string is shown. */
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi;
+
 /**
- * A value for an error message: primitives as written, a plain object or array as JSON with the strings of
- * secret-looking fields hidden and functions named, an instance of a class by its class only (its fields may hold
- * a password: an ioredis client does). At most {@link MAX_SHOWN} characters.
+ * A value for an error message: primitives as written (a URL's user and password hidden), a plain object or array
+ * as JSON with the strings of secret-looking fields hidden and functions named, an instance of a class by its
+ * class only (its fields may hold a password: an ioredis client does). At most {@link MAX_SHOWN} characters.
+ * Not part of the public API.
+ * @param value - the value to show.
  */
-function showValue(value: unknown): string {
+export function showValue(value: unknown): string {
   const text = typeof value === 'object' && value !== null && !isPlain(value) ? showInstance(value) : showPlain(value);
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
 }
 
 function showPlain(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return JSON.stringify(value.replace(URL_CREDENTIALS, '$1[hidden]@'));
   if (typeof value === 'number' || value === undefined) return String(value);
   if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
   if (typeof value === 'bigint') return `${value}n`;
@@ -257,7 +262,7 @@ function showPlain(value: unknown): string {
   try {
     return JSON.stringify(value, (name, field: unknown) => {
       if (typeof field === 'function') return showPlain(field);
-      if (typeof field === 'string' && SECRET_NAME.test(name)) return '[hidden]';
+      if (typeof field === 'string') return SECRET_NAME.test(name) ? '[hidden]' : field.replace(URL_CREDENTIALS, '$1[hidden]@');
       if (typeof field === 'object' && field !== null && !isPlain(field)) return `[${showInstance(field)}]`;
       return field;
     });

@@ -46,6 +46,14 @@ describe('PolicyConfigError', () => {
     expect(long).toMatch(/= "k{198}…; expected a short key$/);
   });
 
+  it("hides a URL's user and password, as a value and inside an object", () => {
+    const url = 'redis://default:S3CRET@cache.internal:6379/0';
+    expect(new PolicyConfigError('configureResilience', 'store', url, 'a LimiterStore').message).toBe(
+      'configureResilience: invalid option "store" = "redis://[hidden]@cache.internal:6379/0"; expected a LimiterStore',
+    );
+    expect(new PolicyConfigError('Svc.ask', 'policies.k', { endpoint: url }, 'x').message).toContain('{"endpoint":"redis://[hidden]@cache.internal:6379/0"}');
+  });
+
   it('shows numbers, options objects and arrays as written', () => {
     expect(new PolicyConfigError('Svc.ask', 'maxRetries', -1, 'an integer ≥ 0').message).toBe('Svc.ask: invalid option "maxRetries" = -1; expected an integer ≥ 0');
     expect(new PolicyConfigError('Svc.ask', 'breaker', { failureRatio: 2 }, 'x').message).toContain('= {"failureRatio":2};');

@@ -91,7 +91,13 @@ function hasMethods(value: unknown, names: readonly string[]): boolean {
 /** The `store` option checked: a {@link LimiterStore} (e.g. `new RedisStore({ client })`, not the client itself). */
 export function resolveStore(store: unknown): LimiterStore | undefined {
   if (store !== undefined && !hasMethods(store, ['acquire', 'settle', 'cooldown', 'observe', 'view'])) {
-    throw new PolicyConfigError(WHERE, 'store', store, 'a LimiterStore (a MemoryStore, or a RedisStore wrapping your ioredis client)');
+    const client = hasMethods(store, ['defineCommand']);
+    throw new PolicyConfigError(
+      WHERE,
+      'store',
+      store,
+      client ? 'a LimiterStore: this is an ioredis client, wrap it: new RedisStore({ client })' : 'a LimiterStore (a MemoryStore, or a RedisStore wrapping your ioredis client)',
+    );
   }
   return store as LimiterStore | undefined;
 }

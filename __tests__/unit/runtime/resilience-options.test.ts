@@ -40,6 +40,13 @@ describe('configureResilience options', () => {
     expect((error as PolicyConfigError).option).toBe(option);
   });
 
+  it('an ioredis client given as store: the error says to wrap it in a RedisStore', () => {
+    const client = { status: 'ready', defineCommand: () => undefined, options: { password: 'S3CRET' } };
+    expect(() => configureResilience(container, { store: client } as never)).toThrow(
+      /invalid option "store" = .*; expected a LimiterStore: this is an ioredis client, wrap it: new RedisStore\(\{ client \}\)$/,
+    );
+  });
+
   it('registers no series when another option is invalid', () => {
     const registry = new Registry();
     expect(() => configureResilience(container, { metrics: { registry }, lowCapacity: { consecutive: -1 } })).toThrow(PolicyConfigError);

@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 
+import { showValue } from '../../errors';
 import { consoleLogger, type RedisStoreLogger } from './health';
 import { DEFAULT_PREFIX, validatePrefix } from './keys';
 import { STORE_ERROR_MODES, type StoreErrorMode } from './local-share';
@@ -148,7 +149,7 @@ export interface ResolvedRedisStoreOptions {
 export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
   const client = (options as Partial<RedisStoreOptions> | undefined)?.client as { defineCommand?: unknown } | undefined | null;
   if (client === undefined || client === null || typeof client.defineCommand !== 'function') {
-    throw new TypeError(`RedisStore: "client" must be an ioredis Redis or Cluster instance, got ${describeValue(client)}`);
+    throw new TypeError(`RedisStore: "client" must be an ioredis Redis or Cluster instance, got ${showValue(client)}`);
   }
   const prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
   const onStoreError = options.onStoreError ?? 'local';
@@ -167,7 +168,7 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
   const recoveryIntervalMs = nonNegative('recoveryIntervalMs', options.recoveryIntervalMs ?? DEFAULT_RECOVERY_INTERVAL_MS, true);
   const heartbeatIntervalMs = nonNegative('heartbeatIntervalMs', options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS, false);
   if (options.hashTag !== undefined && typeof options.hashTag !== 'function') {
-    throw new TypeError(`RedisStore: "hashTag" must be a function (key) => tag, got ${describeValue(options.hashTag)}`);
+    throw new TypeError(`RedisStore: "hashTag" must be a function (key) => tag, got ${showValue(options.hashTag)}`);
   }
   return {
     client: options.client,
@@ -182,18 +183,6 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
     hashTag: options.hashTag,
     logger: options.logger ?? consoleLogger,
   };
-}
-
-/** A short description of a wrong value: its type, or its class for an object (never its contents). */
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') {
-    const constructor = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor;
-    return `an object (${typeof constructor?.name === 'string' ? constructor.name : 'no prototype'})`;
-  }
-  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
-  return typeof value === 'function' ? 'a function' : typeof value;
 }
 
 function nonNegative(name: string, value: number, zeroOk: boolean): number {

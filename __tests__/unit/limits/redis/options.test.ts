@@ -63,7 +63,9 @@ describe('RedisStore options', () => {
 
   it.each<[string, unknown, RegExp]>([
     ['client', { client: undefined }, /"client" must be an ioredis Redis or Cluster instance, got undefined/],
-    ['client', { client: {} }, /"client" must be an ioredis Redis or Cluster instance, got an object \(Object\)/],
+    ['client', { client: {} }, /"client" must be an ioredis Redis or Cluster instance, got \{\}/],
+    // a connection string where the client belongs: its password is not repeated
+    ['client', { client: 'redis://default:S3CRET@cache:6379/0' }, /got "redis:\/\/\[hidden\]@cache:6379\/0"$/],
     ['client', undefined, /"client" must be an ioredis Redis or Cluster instance/],
     ['prefix', { prefix: 'a{b' }, /"prefix" must not contain/],
     ['prefix', { prefix: '' }, /"prefix" must be a string of 1 to 64 characters, got ""/],
