@@ -260,12 +260,14 @@ function showPlain(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'symbol') return value.toString();
   try {
-    return JSON.stringify(value, (name, field: unknown) => {
+    // undefined, despite its declared type, when a toJSON returns undefined
+    const json: string | undefined = JSON.stringify(value, (name, field: unknown) => {
       if (typeof field === 'function') return showPlain(field);
       if (typeof field === 'string') return SECRET_NAME.test(name) ? '[hidden]' : field.replace(URL_CREDENTIALS, '$1[hidden]@');
       if (typeof field === 'object' && field !== null && !isPlain(field)) return `[${showInstance(field)}]`;
       return field;
     });
+    return json ?? 'an object that cannot be shown'; // eslint-disable-line @typescript-eslint/no-unnecessary-condition -- JSON.stringify returns undefined when a toJSON does
   } catch {
     return 'an object that cannot be shown'; // a cycle or a bigint inside
   }

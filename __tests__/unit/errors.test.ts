@@ -54,6 +54,14 @@ describe('PolicyConfigError', () => {
     expect(new PolicyConfigError('Svc.ask', 'policies.k', { endpoint: url }, 'x').message).toContain('{"endpoint":"redis://[hidden]@cache.internal:6379/0"}');
   });
 
+  it('never throws while showing a value JSON cannot show', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(new PolicyConfigError('Svc.ask', 'a', cyclic, 'x').message).toContain('= an object that cannot be shown;');
+    expect(new PolicyConfigError('Svc.ask', 'b', { toJSON: () => undefined }, 'x').message).toContain('= an object that cannot be shown;');
+    expect(new PolicyConfigError('Svc.ask', 'c', { n: 1n }, 'x').message).toContain('= an object that cannot be shown;');
+  });
+
   it('shows numbers, options objects and arrays as written', () => {
     expect(new PolicyConfigError('Svc.ask', 'maxRetries', -1, 'an integer ≥ 0').message).toBe('Svc.ask: invalid option "maxRetries" = -1; expected an integer ≥ 0');
     expect(new PolicyConfigError('Svc.ask', 'breaker', { failureRatio: 2 }, 'x').message).toContain('= {"failureRatio":2};');
