@@ -55,18 +55,19 @@ export interface ResilienceOptions {
 /** Where `configureResilience`'s errors point. */
 export const WHERE = 'configureResilience';
 
-/** The options `configureResilience` knows. */
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof ResilienceOptions>([
-  'policies',
-  'store',
-  'logger',
-  'clock',
-  'random',
-  'metrics',
-  'onLowCapacity',
-  'lowCapacity',
-  'asyncContext',
-]);
+/** The options `configureResilience` knows (a record, so an option added to the type must be added here). */
+const OPTION_NAMES: Readonly<Record<keyof ResilienceOptions, true>> = {
+  policies: true,
+  store: true,
+  logger: true,
+  clock: true,
+  random: true,
+  metrics: true,
+  onLowCapacity: true,
+  lowCapacity: true,
+  asyncContext: true,
+};
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(Object.keys(OPTION_NAMES));
 
 /** The options object checked: an object whose every field is a known option (a misspelt one is not ignored). */
 export function checkOptionNames(options: unknown): ResilienceOptions {
