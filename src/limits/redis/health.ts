@@ -137,17 +137,20 @@ export class RedisHealth {
    * so once (and once more when Redis answers). Nothing happens if Redis already failed loudly.
    * @param timeoutMs - the window, ms.
    * @param status - the client's status at its end.
+   * @param lastError - the last connection error the client reported during the window, described without secrets
+   * (`ECONNREFUSED`, `ReplyError WRONGPASS`, ...; see `describeConnectionError`), or undefined if none.
    */
-  connectTimedOut(timeoutMs: number, status: string): void {
+  connectTimedOut(timeoutMs: number, status: string, lastError?: string): void {
     if (this.down && !this.quiet) return;
     if (!this.down) this.outageStart = this.now();
     this.down = true;
     this.quiet = false;
     this.notReady = true;
     this.lastAttempt = this.now();
+    const cause = lastError === undefined ? `status ${status}` : `status ${status}, last error ${lastError}`;
     this.logger.warn(
-      { connectTimeoutMs: timeoutMs, status },
-      `llm-resilience RedisStore: the Redis client did not connect within connectTimeoutMs, ${this.mode} until it answers`,
+      lastError === undefined ? { connectTimeoutMs: timeoutMs, status } : { connectTimeoutMs: timeoutMs, status, lastError },
+      `llm-resilience RedisStore: the Redis client did not connect within connectTimeoutMs (${cause}), ${this.mode} until it answers`,
     );
   }
 }

@@ -58,6 +58,13 @@ export interface RedisStoreClient {
   once(event: 'ready', listener: () => void): unknown;
   /** Unsubscribes from the `ready` event. */
   removeListener(event: 'ready', listener: () => void): unknown;
+  /**
+   * Subscribes to `error` events (optional). Used only until the first connection, to name the last connection
+   * error in the `connectTimeoutMs` warning; your own `error` listeners are left alone.
+   */
+  on?(event: 'error', listener: (error: unknown) => void): unknown;
+  /** Unsubscribes from `error` events (optional; the store listens to them only when the client has `on` and `off`). */
+  off?(event: 'error', listener: (error: unknown) => void): unknown;
   /** Connects a `lazyConnect` client. */
   connect(): Promise<unknown>;
 }

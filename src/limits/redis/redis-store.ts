@@ -12,7 +12,7 @@
  * (key names), `scripts.ts` (the Lua).
  *
  * Timers: the store keeps two, both `unref`ed (neither keeps a process alive) and both cleared by
- * {@link RedisStore.close}: the heartbeat's interval, and until the first connection the start-up window's timeout.
+ * {@link RedisStore.close}: the heartbeat's next beat, and until the first connection the start-up window's timeout.
  * @packageDocumentation
  */
 
@@ -112,7 +112,7 @@ export class RedisStore implements LimiterStore {
     this.pollJitterMs = resolved.pollJitterMs;
     const fallback = (this.fallback = new OutageFallback(resolved.onStoreError, resolved.instances));
     const health = (this.health = new RedisHealth(resolved.recoveryIntervalMs, resolved.logger, () => fallback.description));
-    this.gate = new ConnectGate(resolved.client, resolved.connectTimeoutMs, (status) => health.connectTimedOut(resolved.connectTimeoutMs, status));
+    this.gate = new ConnectGate(resolved.client, resolved.connectTimeoutMs, (status, lastError) => health.connectTimedOut(resolved.connectTimeoutMs, status, lastError));
     this.runner = new CommandRunner(resolved.client, SCRIPT_DEFINITIONS, health, resolved.commandTimeoutMs, this.gate);
     this.entries = new SpecEntries(resolved.prefix, resolved.hashTag);
     this.batcher = new TickBatcher<Demand>((batch) => {

@@ -84,6 +84,7 @@ describeRedis('RedisStore start-up: the first connection is waited for', 'any', 
     expect(store.degraded).toBe(false);
     expect(log.warn).not.toHaveBeenCalled();
     expect(log.info).not.toHaveBeenCalled();
+    expect(client.listenerCount('error')).toBe(0); // the window's 'error' listener left with the window
   });
 
   it('a lazyConnect client is connected by the store (as its first command would) and waited for', async () => {
@@ -109,8 +110,11 @@ describeRedis('RedisStore start-up: the first connection is waited for', 'any', 
       expect(performance.now() - started).toBeGreaterThanOrEqual(280); // held for the window (timer slack: 20 ms)
       expect(store.degraded).toBe(true);
       expect(log.warn).toHaveBeenCalledTimes(1);
-      expect(log.warn.mock.calls[0][1]).toMatch(/did not connect within connectTimeoutMs, limiting in-process at 1\/1 of the limits/);
-      expect(log.warn.mock.calls[0][0]).toMatchObject({ connectTimeoutMs: 300 });
+      expect(log.warn.mock.calls[0][1]).toMatch(
+        /did not connect within connectTimeoutMs \(status \w+, last error ECONNREFUSED\), limiting in-process at 1\/1 of the limits/,
+      );
+      expect(log.warn.mock.calls[0][0]).toMatchObject({ connectTimeoutMs: 300, lastError: 'ECONNREFUSED' });
+      expect(client.listenerCount('error')).toBe(0); // ours left with the window: ioredis reports later errors as before
       const again = performance.now();
       await store.acquire([part], 0);
       expect(performance.now() - again).toBeLessThan(250); // past the window nothing waits for Redis
@@ -121,6 +125,32 @@ describeRedis('RedisStore start-up: the first connection is waited for', 'any', 
       expect(log.info.mock.calls[0][1]).toMatch(/Redis answers again/);
     } finally {
       await server.restart().catch(() => undefined);
+    }
+  });
+
+  it("a wrong password: the warning names the client's error (WRONGPASS), never the password; the user's own 'error' listener hears every error", async () => {
+    const right = `right-${process.pid}-${run}`;
+    const wrong = `wrong-${process.pid}-${run}`;
+    await seeder.config('SET', 'requirepass', right); // the seeder's connection stays authenticated
+    try {
+      const log = logger();
+      const client = track(new Redis(server.url, { password: wrong, retryStrategy: () => 20 }));
+      const heard: unknown[] = [];
+      client.on('error', (error: unknown) => heard.push(error));
+      const store = track(new RedisStore({ client, prefix: `pw${process.pid}-${run++}`, logger: log, connectTimeoutMs: 500 }));
+      expect(await store.acquire([part], 0)).toBe(0); // the in-process fallback, after the window
+      expect(log.warn).toHaveBeenCalledTimes(1);
+      const [fields, message] = log.warn.mock.calls[0];
+      expect(message).toMatch(/did not connect within connectTimeoutMs \(status \w+, last error ReplyError WRONGPASS\)/);
+      expect(fields).toMatchObject({ connectTimeoutMs: 500, lastError: 'ReplyError WRONGPASS' });
+      const logged = JSON.stringify(log.warn.mock.calls);
+      expect(logged).not.toContain(wrong);
+      expect(logged).not.toContain(right);
+      expect(heard.length).toBeGreaterThanOrEqual(1); // the user's listener got the errors, ours beside it
+      expect(heard.every((e) => e instanceof Error && e.message.startsWith('WRONGPASS'))).toBe(true);
+      expect(client.listenerCount('error')).toBe(1); // only the user's is left
+    } finally {
+      await seeder.config('SET', 'requirepass', '');
     }
   });
 

@@ -115,4 +115,19 @@ describe('RedisHealth', () => {
     health.failed(new Error('ECONNREFUSED'), false, 2);
     expect(log.records().map((r) => r.error)).toEqual(['ECONNREFUSED']);
   });
+
+  it('the start-up timeout names the last connection error when the client reported one, and the status', () => {
+    const { health, log } = setup();
+    health.connectTimedOut(3000, 'reconnecting', 'ReplyError WRONGPASS');
+    expect(health.degraded).toBe(true);
+    const [line] = log.records();
+    expect(line).toMatchObject({ level: WARN, connectTimeoutMs: 3000, status: 'reconnecting', lastError: 'ReplyError WRONGPASS' });
+    expect(line.msg).toBe(
+      'llm-resilience RedisStore: the Redis client did not connect within connectTimeoutMs (status reconnecting, last error ReplyError WRONGPASS), limiting in-process at 1/2 of the limits until it answers',
+    );
+    const quiet = setup();
+    quiet.health.connectTimedOut(3000, 'connecting');
+    expect(quiet.log.records()[0].msg).toMatch(/within connectTimeoutMs \(status connecting\), limiting/);
+    expect(quiet.log.records()[0]).not.toHaveProperty('lastError');
+  });
 });
