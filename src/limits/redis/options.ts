@@ -110,6 +110,13 @@ export interface RedisStoreOptions {
    * the acquire fails with `PolicyConfigError` (never a Redis CROSSSLOT error).
    */
   readonly hashTag?: (key: string) => string;
+  /**
+   * A key this process has not used yet starts its requests at one and lets them grow at the key's configured
+   * rate until they could fill its burst (about a second), whatever the shared bucket in Redis holds: a restarted
+   * process on a key the fleet left full would otherwise hand a whole burst to its cold SDK, which releases it
+   * together with the next grants (429s against a provider enforcing per-second slices). Default `true`.
+   */
+  readonly rampUp?: boolean;
   /** Where outage transitions are logged (a pino logger fits). Default: the console. */
   readonly logger?: RedisStoreLogger;
   /** Random extra delay (ms) before a queued call re-asks Redis; see {@link DEFAULT_POLL_JITTER_MS}. */
@@ -145,13 +152,14 @@ export interface ResolvedRedisStoreOptions {
   readonly heartbeatIntervalMs: number;
   /** The hash tag function, or undefined for the key itself. */
   readonly hashTag: ((key: string) => string) | undefined;
+  readonly rampUp: boolean;
   /** The log sink. */
   readonly logger: RedisStoreLogger;
 }
 
 /**
  * Validates the options (in this order: client, prefix, onStoreError, instances, commandTimeoutMs,
- * connectTimeoutMs, pollJitterMs, recoveryIntervalMs, heartbeatIntervalMs, hashTag) and fills in the defaults.
+ * connectTimeoutMs, pollJitterMs, recoveryIntervalMs, heartbeatIntervalMs, hashTag, rampUp) and fills in the defaults.
  * @param options - what the user passed (untrusted: checked at run time, not only by the types).
  * @throws TypeError naming the first invalid option and the value received.
  */
@@ -179,6 +187,8 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
   if (options.hashTag !== undefined && typeof options.hashTag !== 'function') {
     throw new TypeError(`RedisStore: "hashTag" must be a function (key) => tag, got ${showValue(options.hashTag)}`);
   }
+  const rampUp = options.rampUp ?? true;
+  if (typeof rampUp !== 'boolean') throw new TypeError(`RedisStore: "rampUp" must be a boolean, got ${showValue(rampUp)}`);
   return {
     client: options.client,
     prefix,
@@ -190,6 +200,7 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
     recoveryIntervalMs,
     heartbeatIntervalMs,
     hashTag: options.hashTag,
+    rampUp,
     logger: options.logger ?? consoleLogger,
   };
 }

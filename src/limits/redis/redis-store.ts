@@ -39,6 +39,7 @@ import { instancesKeyName } from './keys';
 import { OutageFallback, type StoreErrorMode } from './local-share';
 import { resolveOptions, type RedisStoreOptions } from './options';
 import { COMMANDS, SCRIPT_DEFINITIONS } from './scripts';
+import { ProcessRamp } from './process-ramp';
 import { ConnectGate } from './startup';
 import { WaiterIds } from './waiter-ids';
 
@@ -96,6 +97,8 @@ export class RedisStore implements LimiterStore {
   private readonly entries: SpecEntries;
   private readonly waiters = new WaiterIds();
   private readonly batcher: TickBatcher<Demand>;
+  /** This process's ramp onto keys it has not used yet (`rampUp`). */
+  private readonly ramp: ProcessRamp | undefined;
 
   /**
    * Registers the scripts on the client (`defineCommand`: a Redis restart, failover or `SCRIPT FLUSH` costs one
@@ -106,6 +109,7 @@ export class RedisStore implements LimiterStore {
   constructor(options: RedisStoreOptions) {
     const resolved = resolveOptions(options);
     this.prefix = resolved.prefix;
+    this.ramp = resolved.rampUp ? new ProcessRamp() : undefined;
     this.onStoreError = resolved.onStoreError;
     this.commandTimeoutMs = resolved.commandTimeoutMs;
     this.connectTimeoutMs = resolved.connectTimeoutMs;
@@ -177,8 +181,27 @@ export class RedisStore implements LimiterStore {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a PolicyConfigError, or what the user's hashTag threw, unchanged
       return Promise.reject(error);
     }
+    // a key this process has not used yet: its requests ramp up from one (see process-ramp.ts)
+    const ramp = this.ramp;
+    const ramped = ramp === undefined ? 0 : ramp.take(parts, now);
+    if (ramped > 0) return Promise.resolve(ramped);
     return new Promise<number>((resolve, reject) => {
-      this.batcher.add({ keys: encoded.keys, argv: encoded.argv, tag: encoded.tag, parts, now, resolve, reject });
+      this.batcher.add({
+        keys: encoded.keys,
+        argv: encoded.argv,
+        tag: encoded.tag,
+        parts,
+        now,
+        resolve: (wait) => {
+          if (wait !== 0) ramp?.giveBack(parts);
+          resolve(wait);
+        },
+        reject: (error) => {
+          ramp?.giveBack(parts);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the store's own error (StoreUnavailableError, a failed send), unchanged
+          reject(error);
+        },
+      });
     });
   }
 

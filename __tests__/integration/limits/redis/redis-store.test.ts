@@ -67,7 +67,8 @@ describeRedis('RedisStore against a real redis-server', 'any', () => {
 
   beforeEach(() => {
     prefix = `t${process.pid}-${Date.now()}-${run++}`;
-    store = new RedisStore({ client, prefix, logger: quietLogger });
+    // rampUp off: these tests assert the shared bucket's own semantics (the ramp has its own tests below)
+    store = new RedisStore({ client, prefix, logger: quietLogger, rampUp: false });
   });
 
   afterEach(async () => {
@@ -87,6 +88,42 @@ describeRedis('RedisStore against a real redis-server', 'any', () => {
       await new Promise((r) => setTimeout(r, Math.max(1, ((full - (view?.requests ?? 0)) * 60_000) / s.requestsPerMinute!)));
     }
   }
+
+  it('rampUp (the default): a process new to a key the fleet left full starts at one request and ramps at the key rate', async () => {
+    const s = spec('warm', { requestsPerMinute: 6000, requestBurst: 100 }); // 100/s
+    await fill(s); // the fleet left the key full
+    const restarted = new RedisStore({ client, prefix, logger: quietLogger });
+    try {
+      // at one instant on the caller's clock: one request goes, the next waits one request's refill
+      expect(await restarted.acquire([part(s)], 1000)).toBe(0);
+      expect(await restarted.acquire([part(s)], 1000)).toBeCloseTo(10, 6);
+      // 100 ms later: 10 more, not the ~99 Redis holds
+      let granted = 0;
+      for (let i = 0; i < 30; i++) if ((await restarted.acquire([part(s)], 1100)) === 0) granted++;
+      expect(granted).toBe(10);
+      // what the ramp refused was not taken from the shared bucket
+      expect((await store.view(s, 0))!.requests).toBeGreaterThanOrEqual(100 - 11);
+      // a second on: the ramp could hold a burst, so it ends and the shared bucket decides alone
+      granted = 0;
+      for (let i = 0; i < 60; i++) if ((await restarted.acquire([part(s)], 2100)) === 0) granted++;
+      expect(granted).toBe(60);
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  it('rampUp: false: a process new to a key the fleet left full gets the whole burst at once', async () => {
+    const s = spec('warm-off', { requestsPerMinute: 6000, requestBurst: 100 });
+    await fill(s);
+    const restarted = new RedisStore({ client, prefix, logger: quietLogger, rampUp: false });
+    try {
+      let granted = 0;
+      for (let i = 0; i < 100; i++) if ((await restarted.acquire([part(s)], 1000)) === 0) granted++;
+      expect(granted).toBe(100);
+    } finally {
+      await restarted.close();
+    }
+  });
 
   it('starts a new key like the in-memory store does, and paces with sub-ms precision', async () => {
     const s = spec('pace', { requestsPerMinute: 600, requestBurst: 2 }); // 10/s
@@ -345,7 +382,7 @@ describeRedis('RedisStore against a real redis-server', 'any', () => {
   });
 
   it('a custom hash tag keeps key names distinct from default-tag names', async () => {
-    const tagged = new RedisStore({ client, prefix, logger: quietLogger, hashTag: (key) => key.split(':')[0] });
+    const tagged = new RedisStore({ client, prefix, logger: quietLogger, hashTag: (key) => key.split(':')[0], rampUp: false });
     expect(tagged.redisKey('openai:gpt-4o')).toBe(`${prefix}:{openai}:openai%3Agpt-4o`);
     expect(tagged.redisKey('openai')).toBe(`${prefix}:{openai}`);
     expect(hashKeyName(prefix, 'a', 'a:b')).not.toBe(hashKeyName(prefix, 'a:b', 'a'));
@@ -356,8 +393,8 @@ describeRedis('RedisStore against a real redis-server', 'any', () => {
   });
 
   it('two prefixes never share state; invalid prefixes are refused', async () => {
-    const one = new RedisStore({ client, prefix: prefix, logger: quietLogger });
-    const two = new RedisStore({ client, prefix: `${prefix}:`, logger: quietLogger });
+    const one = new RedisStore({ client, prefix: prefix, logger: quietLogger, rampUp: false });
+    const two = new RedisStore({ client, prefix: `${prefix}:`, logger: quietLogger, rampUp: false });
     const s = spec('shared-name', { requestsPerMinute: 6 }); // 1 request per 10 s
     expect(await one.acquire([part(s)], 0)).toBe(0);
     expect(await two.acquire([part(s)], 0)).toBe(0);

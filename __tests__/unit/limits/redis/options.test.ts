@@ -27,6 +27,7 @@ describe('RedisStore options', () => {
       recoveryIntervalMs: DEFAULT_RECOVERY_INTERVAL_MS,
       heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS,
       hashTag: undefined,
+      rampUp: true,
       logger: consoleLogger,
     });
   });
@@ -80,6 +81,7 @@ describe('RedisStore options', () => {
     ['recoveryIntervalMs', { recoveryIntervalMs: '5' }, /"recoveryIntervalMs" must be a finite number ≥ 0, got 5/],
     ['heartbeatIntervalMs', { heartbeatIntervalMs: 0 }, /"heartbeatIntervalMs" must be a finite number > 0, got 0/],
     ['hashTag', { hashTag: 'tenant' }, /"hashTag" must be a function \(key\) => tag, got "tenant"/],
+    ['rampUp', { rampUp: 'yes' }, /"rampUp" must be a boolean, got "yes"/],
   ])('refuses a bad %s with a TypeError naming it and the value', (_name, over, message) => {
     const options = over === undefined ? undefined : { client, ...(over as object) };
     expect(() => resolveOptions(options as unknown as RedisStoreOptions)).toThrow(TypeError);
