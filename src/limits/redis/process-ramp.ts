@@ -10,6 +10,8 @@
  * this gives a process on a shared key the same start. A key new to Redis is handled there (its cold start), and
  * the ramp only bounds this process: the fleet's total stays Redis's to decide.
  *
+ * The ramp runs at this process's share of the key (its rate and burst divided by the live processes the fleet's
+ * heartbeat counts), so a fleet restarting together ramps at the key's rate in total, not at a multiple of it.
  * Only requests are ramped, and only on keys with a configured requests-per-minute limit (a learned one is not
  * known before the first response). A key leaves the ramp once it is full, so the ramp costs nothing afterwards.
  * @packageDocumentation
@@ -35,6 +37,9 @@ export class ProcessRamp {
   /** Keys that have finished their ramp (never ramped again by this instance). */
   private readonly done = new Set<string>();
 
+  /** @param instances - the live processes sharing the keys (≥ 1; read at each refill). */
+  constructor(private readonly instances: () => number = () => 1) {}
+
   /**
    * Takes the demand's requests from the ramps of its keys, or nothing.
    * @param parts - the demand.
@@ -46,8 +51,7 @@ export class ProcessRamp {
     for (const part of parts) {
       const ramp = this.ramp(part, now);
       if (ramp === undefined || ramp.level >= part.requests) continue;
-      const perMs = (part.spec.requestsPerMinute ?? 0) / 60_000;
-      const needed = perMs > 0 ? (part.requests - ramp.level) / perMs : 0;
+      const needed = (part.requests - ramp.level) / ramp.perMs;
       if (needed > wait) wait = needed;
     }
     if (wait > 0) return wait;
@@ -78,17 +82,19 @@ export class ProcessRamp {
   private ramp(part: DemandPart, now: number): Ramp | undefined {
     const { key, requestsPerMinute, requestBurst } = part.spec;
     if (part.requests <= 0 || requestsPerMinute === undefined || !(requestsPerMinute > 0)) return undefined;
+    const n = this.instances();
+    const share = n >= 1 && Number.isFinite(n) ? 1 / n : 1;
     let ramp = this.ramps.get(key);
     if (ramp === undefined) {
       if (this.done.has(key)) return undefined;
       if (this.ramps.size >= MAX_RAMPING_KEYS) this.sweep(now);
       if (this.ramps.size >= MAX_RAMPING_KEYS) return undefined;
-      ramp = { level: 1, at: now, perMs: requestsPerMinute / 60_000, burst: requestBurst };
+      ramp = { level: 1, at: now, perMs: 0, burst: 0 };
       this.ramps.set(key, ramp);
-      return ramp;
     }
-    ramp.perMs = requestsPerMinute / 60_000;
-    ramp.burst = requestBurst;
+    // this process's share of the key, as the fleet is counted now (a burst of at least one request)
+    ramp.perMs = (requestsPerMinute * share) / 60_000;
+    ramp.burst = Math.max(1, requestBurst * share);
     if (this.refill(key, ramp, now)) return undefined;
     return ramp;
   }

@@ -99,6 +99,8 @@ export class RedisStore implements LimiterStore {
   private readonly batcher: TickBatcher<Demand>;
   /** This process's ramp onto keys it has not used yet (`rampUp`). */
   private readonly ramp: ProcessRamp | undefined;
+  /** The last acquire sent to Redis while ramping is on (a ramp's refusal is answered after it). */
+  private lastSent: Promise<number> | undefined = undefined;
 
   /**
    * Registers the scripts on the client (`defineCommand`: a Redis restart, failover or `SCRIPT FLUSH` costs one
@@ -109,7 +111,7 @@ export class RedisStore implements LimiterStore {
   constructor(options: RedisStoreOptions) {
     const resolved = resolveOptions(options);
     this.prefix = resolved.prefix;
-    this.ramp = resolved.rampUp ? new ProcessRamp() : undefined;
+    this.ramp = resolved.rampUp ? new ProcessRamp(() => this.instances) : undefined;
     this.onStoreError = resolved.onStoreError;
     this.commandTimeoutMs = resolved.commandTimeoutMs;
     this.connectTimeoutMs = resolved.connectTimeoutMs;
@@ -184,8 +186,13 @@ export class RedisStore implements LimiterStore {
     // a key this process has not used yet: its requests ramp up from one (see process-ramp.ts)
     const ramp = this.ramp;
     const ramped = ramp === undefined ? 0 : ramp.take(parts, now);
-    if (ramped > 0) return Promise.resolve(ramped);
-    return new Promise<number>((resolve, reject) => {
+    if (ramped > 0) {
+      // answered after the acquires already on their way, as Redis would have: the limiter queues calls in the
+      // order their answers arrive (a refusal answered at once would overtake the calls before it)
+      const before = this.lastSent;
+      return before === undefined ? Promise.resolve(ramped) : before.then(() => ramped, () => ramped);
+    }
+    const sent = new Promise<number>((resolve, reject) => {
       this.batcher.add({
         keys: encoded.keys,
         argv: encoded.argv,
@@ -203,6 +210,8 @@ export class RedisStore implements LimiterStore {
         },
       });
     });
+    if (ramp !== undefined) this.lastSent = sent;
+    return sent;
   }
 
   /**

@@ -3,7 +3,9 @@ import Redis from 'ioredis';
 import OpenAI from 'openai';
 import { container } from 'tsyringe';
 import { RateLimited, TokenBudget, configureResilience } from '../../../../index';
+import { Limiter } from '../../../../src/limits/limiter';
 import { MemoryStore } from '../../../../src/limits/memory-store';
+import { systemClock } from '../../../../src/clock';
 import { RedisStore } from '../../../../src/limits/redis/redis-store';
 import { escapeKeyPart, hashKeyName } from '../../../../src/limits/redis/keys';
 import { DAY_BUDGET_SPENT, type DemandPart, type LimitSpec } from '../../../../src/limits/store';
@@ -89,21 +91,26 @@ describeRedis('RedisStore against a real redis-server', 'any', () => {
     }
   }
 
-  it('rampUp (the default): a process new to a key the fleet left full starts at one request and ramps at the key rate', async () => {
+  it('rampUp (the default): a process new to a key the fleet left full starts at one request and ramps at its share of the key rate', async () => {
     const s = spec('warm', { requestsPerMinute: 6000, requestBurst: 100 }); // 100/s
     await fill(s); // the fleet left the key full
     const restarted = new RedisStore({ client, prefix, logger: quietLogger });
     try {
-      // at one instant on the caller's clock: one request goes, the next waits one request's refill
+      // two stores live on this prefix (this test's and the restarted one): the ramp runs at half the key's rate
+      for (const deadline = Date.now() + 10_000; restarted.instances !== 2; ) {
+        if (Date.now() > deadline) throw new Error(`the heartbeat counted ${restarted.instances} stores`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // at one instant on the caller's clock: one request goes, the next waits one request's refill at 50/s
       expect(await restarted.acquire([part(s)], 1000)).toBe(0);
-      expect(await restarted.acquire([part(s)], 1000)).toBeCloseTo(10, 6);
-      // 100 ms later: 10 more, not the ~99 Redis holds
+      expect(await restarted.acquire([part(s)], 1000)).toBeCloseTo(20, 6);
+      // 100 ms later: 5 more, not the ~99 Redis holds
       let granted = 0;
       for (let i = 0; i < 30; i++) if ((await restarted.acquire([part(s)], 1100)) === 0) granted++;
-      expect(granted).toBe(10);
+      expect(granted).toBe(5);
       // what the ramp refused was not taken from the shared bucket
-      expect((await store.view(s, 0))!.requests).toBeGreaterThanOrEqual(100 - 11);
-      // a second on: the ramp could hold a burst, so it ends and the shared bucket decides alone
+      expect((await store.view(s, 0))!.requests).toBeGreaterThanOrEqual(100 - 6);
+      // a second on: the ramp could hold its share of the burst, so it ends and the shared bucket decides alone
       granted = 0;
       for (let i = 0; i < 60; i++) if ((await restarted.acquire([part(s)], 2100)) === 0) granted++;
       expect(granted).toBe(60);
@@ -111,6 +118,25 @@ describeRedis('RedisStore against a real redis-server', 'any', () => {
       await restarted.close();
     }
   });
+
+  it('rampUp keeps the limiter FIFO: a refusal by the ramp is answered after the acquires already on their way to Redis', async () => {
+    const s = spec('ramp-fifo', { requestsPerMinute: 600, requestBurst: 10 }); // one request per 100 ms
+    await fill(s);
+    while ((await store.acquire([part(s)], 0)) === 0); // another process took the whole burst: Redis refuses now
+    const restarted = new RedisStore({ client, prefix, logger: quietLogger });
+    try {
+      const limiter = new Limiter(restarted, systemClock, Math.random);
+      const order: number[] = [];
+      const bounds = { onLimit: 'queue' as const, maxWaitMs: 30_000, maxQueue: 1000 };
+      // in one tick: the first goes to Redis (and is refused there), the rest are refused by the ramp at once
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) => Promise.resolve(limiter.acquire('ramp-fifo', [part(s)], bounds, undefined)).then(() => order.push(i))),
+      );
+      expect(order).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    } finally {
+      await restarted.close();
+    }
+  }, 20_000);
 
   it('rampUp: false: a process new to a key the fleet left full gets the whole burst at once', async () => {
     const s = spec('warm-off', { requestsPerMinute: 6000, requestBurst: 100 });

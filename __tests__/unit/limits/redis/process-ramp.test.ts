@@ -61,4 +61,18 @@ describe('ProcessRamp', () => {
     expect(ramp.take([part(later)], 1000)).toBeCloseTo(100, 9);
     expect(ramp.size).toBe(1);
   });
+
+  it("ramps at this process's share of the key: rate and burst divided by the live processes counted", () => {
+    let live = 4;
+    const ramp = new ProcessRamp(() => live);
+    const fleet = spec({ key: 'fleet', requestsPerMinute: 6000, requestBurst: 100 }); // 100/s: 25/s each of 4
+    expect(ramp.take([part(fleet)], 0)).toBe(0);
+    expect(ramp.take([part(fleet)], 0)).toBeCloseTo(40, 9);
+    live = 2; // two left: 50/s each from now on
+    expect(ramp.take([part(fleet)], 20)).toBeCloseTo(0, 9); // 20 ms at 50/s: one request
+    expect(ramp.take([part(fleet)], 20)).toBeCloseTo(20, 9);
+    // full at its share of the burst (50): the ramp ends
+    for (let i = 0; i < 60; i++) expect(ramp.take([part(fleet)], 1100)).toBe(0);
+    expect(ramp.size).toBe(0);
+  });
 });
