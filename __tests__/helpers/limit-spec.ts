@@ -1,5 +1,5 @@
 /** A {@link LimitSpec} for limiter and store tests: the given limits, default bursts of one second, nothing learned. */
-import type { LimitSpec } from '../../src/limits/store';
+import type { DemandPart, LimitSpec } from '../../src/limits/store';
 
 /** Key "k", bursts of one second of the given per-minute limits (requests at least 1), nothing learned; `overrides` win. */
 export function spec(overrides: Partial<LimitSpec> = {}): LimitSpec {
@@ -16,4 +16,9 @@ export function spec(overrides: Partial<LimitSpec> = {}): LimitSpec {
     learnTokens: false,
     ...overrides,
   };
+}
+
+/** One key's share of a demand: `requests` requests (default 1) and `tokens` tokens (default 0). */
+export function part(s: LimitSpec, requests = 1, tokens = 0): DemandPart {
+  return { spec: s, requests, tokens };
 }

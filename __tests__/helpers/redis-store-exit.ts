@@ -9,6 +9,7 @@
 
 import Redis from 'ioredis';
 import { RedisStore } from '../../src/limits/redis/redis-store';
+import { spec as limitSpec } from './limit-spec';
 
 async function main(): Promise<void> {
   const [url, windowMs] = process.argv.slice(2);
@@ -23,16 +24,7 @@ async function main(): Promise<void> {
   }
   const client = new Redis(url);
   const store = new RedisStore({ client, prefix: `exit${process.pid}`, logger: quiet });
-  const spec = {
-    key: 'exit',
-    requestsPerMinute: 60,
-    requestBurst: 1,
-    tokensPerMinute: undefined,
-    tokenBurst: 0,
-    tokensPerDay: undefined,
-    learnRequests: false,
-    learnTokens: false,
-  };
+  const spec = limitSpec({ key: 'exit', requestsPerMinute: 60, requestBurst: 1 });
   console.log(`acquired ${await store.acquire([{ spec, requests: 1, tokens: 0 }], 0)}`);
   client.disconnect(); // the store is not closed: its heartbeat timer is still set
 }

@@ -1,11 +1,10 @@
 import { PROVIDER_MARGIN_MS } from '../../../src/limits/bucket';
 import { MemoryStore } from '../../../src/limits/memory-store';
-import { NEVER_FITS, type DemandPart, type LimitSpec } from '../../../src/limits/store';
+import { NEVER_FITS } from '../../../src/limits/store';
 import { parseRateLimitHeaders } from '../../../src/providers/rate-limit-headers';
 import { FakeClock } from '../../../src/testing/fake-clock';
-import { spec } from '../../helpers/limit-spec';
+import { part, spec } from '../../helpers/limit-spec';
 
-const part = (s: LimitSpec, requests = 1, tokens = 0): DemandPart => ({ spec: s, requests, tokens });
 
 describe('MemoryStore key bound', () => {
   it('drops idle keys past maxKeys, keeps busy ones, and does not sweep on every new key', () => {

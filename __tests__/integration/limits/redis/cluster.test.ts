@@ -1,26 +1,14 @@
 import { Cluster } from 'ioredis';
 import { PolicyConfigError } from '../../../../src/errors';
 import { RedisStore } from '../../../../src/limits/redis/redis-store';
-import type { DemandPart, LimitSpec } from '../../../../src/limits/store';
+import type { LimitSpec } from '../../../../src/limits/store';
 import { describeRedis, startRedisCluster, type RedisClusterHandle } from '../../../helpers/redis-server';
+import { part, spec as limitSpec } from '../../../helpers/limit-spec';
 
 function spec(key: string, over: Partial<LimitSpec> = {}): LimitSpec {
-  return {
-    key,
-    requestsPerMinute: 6000,
-    requestBurst: 100,
-    tokensPerMinute: 600_000,
-    tokenBurst: 10_000,
-    tokensPerDay: undefined,
-    learnRequests: false,
-    learnTokens: false,
-    ...over,
-  };
+  return limitSpec({ key, requestsPerMinute: 6000, requestBurst: 100, tokensPerMinute: 600_000, tokenBurst: 10_000, ...over });
 }
 
-function part(s: LimitSpec, requests = 1, tokens = 0): DemandPart {
-  return { spec: s, requests, tokens };
-}
 
 const quietLogger = { warn: jest.fn(), info: jest.fn() };
 

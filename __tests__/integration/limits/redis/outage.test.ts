@@ -4,26 +4,14 @@ import { container } from 'tsyringe';
 import { RateLimited, configureResilience } from '../../../../index';
 import { StoreUnavailableError } from '../../../../src/errors';
 import { RedisStore, type RedisStoreOptions } from '../../../../src/limits/redis/redis-store';
-import type { DemandPart, LimitSpec } from '../../../../src/limits/store';
+import type { LimitSpec } from '../../../../src/limits/store';
 import { describeRedis, startRedis, startTcpProxy, type RedisServerHandle, type TcpProxy } from '../../../helpers/redis-server';
+import { part, spec as limitSpec } from '../../../helpers/limit-spec';
 
 function spec(key: string, over: Partial<LimitSpec> = {}): LimitSpec {
-  return {
-    key,
-    requestsPerMinute: 6000,
-    requestBurst: 100,
-    tokensPerMinute: undefined,
-    tokenBurst: 0,
-    tokensPerDay: undefined,
-    learnRequests: false,
-    learnTokens: false,
-    ...over,
-  };
+  return limitSpec({ key, requestsPerMinute: 6000, requestBurst: 100, tokenBurst: 0, ...over });
 }
 
-function part(s: LimitSpec): DemandPart {
-  return { spec: s, requests: 1, tokens: 0 };
-}
 
 /** Polls a condition (no fixed sleeps: returns as soon as it holds). */
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 8000, what = 'condition'): Promise<void> {

@@ -8,29 +8,17 @@ import { MemoryStore } from '../../../../src/limits/memory-store';
 import { systemClock } from '../../../../src/clock';
 import { RedisStore } from '../../../../src/limits/redis/redis-store';
 import { escapeKeyPart, hashKeyName } from '../../../../src/limits/redis/keys';
-import { DAY_BUDGET_SPENT, type DemandPart, type LimitSpec } from '../../../../src/limits/store';
+import { DAY_BUDGET_SPENT, type LimitSpec } from '../../../../src/limits/store';
 import { idealSeconds, startEmulator } from '../../../../src/testing/emulator';
 import { describeRedis, startRedis, type RedisServerHandle } from '../../../helpers/redis-server';
+import { part, spec as limitSpec } from '../../../helpers/limit-spec';
 
 const DAY_MS = 86_400_000;
 
 function spec(key: string, over: Partial<LimitSpec> = {}): LimitSpec {
-  return {
-    key,
-    requestsPerMinute: 600,
-    requestBurst: 1,
-    tokensPerMinute: undefined,
-    tokenBurst: 0,
-    tokensPerDay: undefined,
-    learnRequests: false,
-    learnTokens: false,
-    ...over,
-  };
+  return limitSpec({ key, requestsPerMinute: 600, requestBurst: 1, tokenBurst: 0, ...over });
 }
 
-function part(s: LimitSpec, requests = 1, tokens = 0): DemandPart {
-  return { spec: s, requests, tokens };
-}
 
 const quietLogger = { warn: jest.fn(), info: jest.fn() };
 

@@ -2,24 +2,15 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { RedisStore } from '../../../../src/limits/redis/redis-store';
-import type { DemandPart, LimitSpec } from '../../../../src/limits/store';
+import { part as partOf, spec as limitSpec } from '../../../helpers/limit-spec';
 import { describeRedis, startRedis, type RedisServerHandle } from '../../../helpers/redis-server';
 
 // The start-up window: until its client's first connection, a RedisStore waits for it (at most connectTimeoutMs)
 // instead of falling back. Each case tells Redis's answer from the fallback's by the key's state: the fleet's bucket
 // is empty in Redis (another store took it), so Redis says "wait" where the in-process fallback would grant.
 
-const spec: LimitSpec = {
-  key: 'startup',
-  requestsPerMinute: 6, // one request per 10 s
-  requestBurst: 1,
-  tokensPerMinute: undefined,
-  tokenBurst: 0,
-  tokensPerDay: undefined,
-  learnRequests: false,
-  learnTokens: false,
-};
-const part: DemandPart = { spec, requests: 1, tokens: 0 };
+const spec = limitSpec({ key: 'startup', requestsPerMinute: 6, requestBurst: 1 }); // one request per 10 s
+const part = partOf(spec);
 
 function logger() {
   return { warn: jest.fn<undefined, [fields: object, message: string]>(), info: jest.fn<undefined, [fields: object, message: string]>() };

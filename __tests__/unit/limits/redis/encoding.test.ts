@@ -14,19 +14,10 @@ import {
 } from '../../../../src/limits/redis/encoding';
 import { LINE_GRACE_MS, PART_ARGS, SPEC_ARGS } from '../../../../src/limits/redis/scripts';
 import { DAY_BUDGET_SPENT, type DemandPart, type LimitSpec } from '../../../../src/limits/store';
+import { spec as limitSpec } from '../../../helpers/limit-spec';
 
 function spec(key: string, over: Partial<LimitSpec> = {}): LimitSpec {
-  return {
-    key,
-    requestsPerMinute: 600,
-    requestBurst: 10,
-    tokensPerMinute: undefined,
-    tokenBurst: 0,
-    tokensPerDay: undefined,
-    learnRequests: false,
-    learnTokens: false,
-    ...over,
-  };
+  return limitSpec({ key, requestsPerMinute: 600, requestBurst: 10, tokenBurst: 0, ...over });
 }
 
 describe('Redis store argument encoding', () => {

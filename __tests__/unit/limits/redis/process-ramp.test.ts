@@ -1,8 +1,6 @@
 import { MAX_RAMPING_KEYS, ProcessRamp } from '../../../../src/limits/redis/process-ramp';
-import type { DemandPart, LimitSpec } from '../../../../src/limits/store';
-import { spec } from '../../../helpers/limit-spec';
+import { part, spec } from '../../../helpers/limit-spec';
 
-const part = (s: LimitSpec, requests = 1, tokens = 0): DemandPart => ({ spec: s, requests, tokens });
 
 describe('ProcessRamp', () => {
   const s = spec({ key: 'k', requestsPerMinute: 600, requestBurst: 10 }); // 10/s, 1 per 100 ms

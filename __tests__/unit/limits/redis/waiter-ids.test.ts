@@ -1,18 +1,9 @@
 import { WaiterIds } from '../../../../src/limits/redis/waiter-ids';
-import type { DemandPart, LimitSpec } from '../../../../src/limits/store';
+import type { DemandPart } from '../../../../src/limits/store';
+import { part as partOf, spec } from '../../../helpers/limit-spec';
 
 function part(key: string): DemandPart {
-  const spec: LimitSpec = {
-    key,
-    requestsPerMinute: 60,
-    requestBurst: 1,
-    tokensPerMinute: undefined,
-    tokenBurst: 0,
-    tokensPerDay: undefined,
-    learnRequests: false,
-    learnTokens: false,
-  };
-  return { spec, requests: 1, tokens: 0 };
+  return partOf(spec({ key, requestsPerMinute: 60, requestBurst: 1 }));
 }
 
 describe('WaiterIds', () => {
