@@ -60,7 +60,7 @@ export class RetryExhaustedError extends ResilienceError {
   ) {
     const head = `Gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} (${reason})${detail ? `: ${detail}` : ''}`;
     super(`${head}${attempts > 0 ? `; last error: ${describe(cause)}` : ''}`, { cause });
-    LOG_SAFE.set(this, `${head}${attempts > 0 ? `; last error: ${nameOf(cause)}` : ''}`);
+    LOG_SAFE.set(this, `${head}${attempts > 0 ? `; last error: ${logSafeReason(cause)}` : ''}`);
   }
 }
 
@@ -163,7 +163,7 @@ export class StreamInterruptedError extends ResilienceError {
   ) {
     const head = `Stream for "${key}" interrupted after ${chunks} chunk${chunks === 1 ? '' : 's'}`;
     super(`${head}: ${describe(cause)}`, { cause });
-    LOG_SAFE.set(this, `${head}: ${nameOf(cause)}`);
+    LOG_SAFE.set(this, `${head}: ${logSafeReason(cause)}`);
   }
 }
 
@@ -216,12 +216,17 @@ export class StoreUnavailableError extends ResilienceError {
   /** @param cause - the store's error. */
   constructor(cause: unknown) {
     super(`Limiter store unavailable: ${describe(cause)}`, { cause });
-    LOG_SAFE.set(this, `Limiter store unavailable: ${nameOf(cause)}`);
+    LOG_SAFE.set(this, `Limiter store unavailable: ${logSafeReason(cause)}`);
   }
 }
 
-/** A wrapped error for logs: this library's own by its log-safe message, a foreign one by its name only. */
-function nameOf(error: unknown): string {
+/**
+ * An error for events and logs: this library's own by its log-safe message (keys and numbers only, a wrapped
+ * foreign error by its name), a foreign one by its name only — never a foreign error's message, which may quote
+ * the prompt. Not part of the public API.
+ * @param error - what was thrown.
+ */
+export function logSafeReason(error: unknown): string {
   if (error instanceof ResilienceError) return logSafeMessage(error);
   if (error instanceof Error) return error.name;
   return typeof error;

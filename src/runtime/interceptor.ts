@@ -19,7 +19,7 @@
 
 import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
-import { CircuitOpenError, PolicyConfigError, RateLimitExceededError, RetryExhaustedError, TokenBudgetExceededError } from '../errors';
+import { CircuitOpenError, PolicyConfigError, RateLimitExceededError, RetryExhaustedError, TokenBudgetExceededError, logSafeReason } from '../errors';
 import type { EventHub } from '../events/hub';
 import { Limiter, type AcquireBounds } from '../limits/limiter';
 import type { DemandPart, LimiterStore } from '../limits/store';
@@ -43,7 +43,6 @@ import { callSettled, callStarted, type AttemptContext, type AttemptSink } from 
 import { ResilienceTokens } from './di-tokens';
 import { Outcomes, callInfo, failureInfo, modelOf, type Failure } from './outcomes';
 import { CallLimits, buildKeyPlan, compilePlan, resolveKey, type CompiledPlan, type KeyPlan } from './plan';
-import { rejectionReason } from './rejection-reason';
 import { ProviderLimits } from './provider-limits';
 import type { ResilienceRuntime } from './resilience-runtime';
 import type { ResolvedConfig } from './resolved-config';
@@ -261,7 +260,7 @@ export class Interceptor implements AttemptSink, MethodDispatcher, ResilienceRun
     const refusal = this.deadlineRefusal(call, error) ?? error;
     if (this.events.rejected.listening) {
       const retryAfterMs = (error as { retryAfterMs?: number } | null)?.retryAfterMs;
-      this.events.rejected.emit({ ...callInfo(call), reason: rejectionReason(refusal), retryAfterMs });
+      this.events.rejected.emit({ ...callInfo(call), reason: logSafeReason(refusal), retryAfterMs });
     }
     throw refusal;
   }

@@ -23,7 +23,7 @@ import type { CapacityReporter } from './capacity';
 import { chargesTokens, specInForce, type CallLimits } from './plan';
 import { adviseOnce } from './process-warnings';
 import type { ProviderLimits } from './provider-limits';
-import { rejectionReason } from './rejection-reason';
+import { logSafeReason } from '../errors';
 
 /** A failed attempt, classified (what the retry decision and the events need). */
 export interface Failure {
@@ -143,7 +143,7 @@ export class Outcomes {
         outcome,
         chunks,
         actualTokens: actual,
-        reason: error === undefined ? undefined : rejectionReason(error),
+        reason: error === undefined ? undefined : logSafeReason(error),
       });
     }
   }

@@ -1,9 +1,8 @@
-import { TokenBudgetExceededError } from '../../../src/errors';
+import { TokenBudgetExceededError, logSafeReason } from '../../../src/errors';
 import { EventHub } from '../../../src/events/hub';
 import { redactingLogger } from '../../../src/observability/log-redaction';
 import { EventLogs, MAX_LOG_KEYS } from '../../../src/observability/logs';
 import { LOW_CAPACITY_DEFAULTS } from '../../../src/runtime/capacity';
-import { rejectionReason } from '../../../src/runtime/rejection-reason';
 import { captureLogger } from '../../helpers/capture-logger';
 import { attempt, eventPipeline, snapshot } from '../../helpers/event-pipeline';
 
@@ -134,9 +133,9 @@ describe('EventLogs', () => {
   });
 
   it('logs a limiter refusal of a foreign error by name only', () => {
-    expect(rejectionReason(new TypeError('prompt: tell me a secret'))).toBe('TypeError');
-    expect(rejectionReason(new TokenBudgetExceededError('k', 10, 5, 'larger than the per-minute limit'))).toMatch(/Token budget for "k"/);
-    expect(rejectionReason('a string')).toBe('string');
+    expect(logSafeReason(new TypeError('prompt: tell me a secret'))).toBe('TypeError');
+    expect(logSafeReason(new TokenBudgetExceededError('k', 10, 5, 'larger than the per-minute limit'))).toMatch(/Token budget for "k"/);
+    expect(logSafeReason('a string')).toBe('string');
   });
 
   it('logs streams, impossible usage, capped cooldowns and client-side retries', () => {
