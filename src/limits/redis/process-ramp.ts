@@ -44,16 +44,21 @@ export class ProcessRamp {
    * Takes the demand's requests from the ramps of its keys, or nothing.
    * @param parts - the demand.
    * @param now - the caller's clock, ms.
-   * @returns 0 when taken (or nothing to ramp); else the ms until the ramps hold the demand's requests.
+   * @returns 0 when taken (give it back if the shared store refuses); undefined when none of its keys ramps
+   * (nothing taken); else the ms until the ramps hold the demand's requests.
    */
-  take(parts: readonly DemandPart[], now: number): number {
+  take(parts: readonly DemandPart[], now: number): number | undefined {
     let wait = 0;
+    let ramping = false;
     for (const part of parts) {
       const ramp = this.ramp(part, now);
-      if (ramp === undefined || ramp.level >= part.requests) continue;
+      if (ramp === undefined) continue;
+      ramping = true;
+      if (ramp.level >= part.requests) continue;
       const needed = (part.requests - ramp.level) / ramp.perMs;
       if (needed > wait) wait = needed;
     }
+    if (!ramping) return undefined;
     if (wait > 0) return wait;
     for (const part of parts) {
       const ramp = this.ramps.get(part.spec.key);

@@ -185,14 +185,19 @@ export class RedisStore implements LimiterStore {
     }
     // a key this process has not used yet: its requests ramp up from one (see process-ramp.ts)
     const ramp = this.ramp;
-    const ramped = ramp === undefined ? 0 : ramp.take(parts, now);
-    if (ramped > 0) {
+    const ramped = ramp?.take(parts, now);
+    if (ramped !== undefined && ramped > 0) {
       // answered after the acquires already on their way, as Redis would have: the limiter queues calls in the
       // order their answers arrive (a refusal answered at once would overtake the calls before it)
       const before = this.lastSent;
       return before === undefined ? Promise.resolve(ramped) : before.then(() => ramped, () => ramped);
     }
     const sent = new Promise<number>((resolve, reject) => {
+      if (ramped === undefined) {
+        this.batcher.add({ keys: encoded.keys, argv: encoded.argv, tag: encoded.tag, parts, now, resolve, reject });
+        return;
+      }
+      // the ramp's take goes back if Redis refuses or fails
       this.batcher.add({
         keys: encoded.keys,
         argv: encoded.argv,

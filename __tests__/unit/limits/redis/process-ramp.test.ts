@@ -33,15 +33,15 @@ describe('ProcessRamp', () => {
     const ramp = new ProcessRamp();
     expect(ramp.take([part(s)], 0)).toBe(0);
     expect(ramp.size).toBe(1);
-    for (let i = 0; i < 50; i++) expect(ramp.take([part(s)], 1000)).toBe(0); // full at 1 s: the ramp is over
+    for (let i = 0; i < 50; i++) expect(ramp.take([part(s)], 1000)).toBeUndefined(); // full at 1 s: the ramp is over, nothing taken
     expect(ramp.size).toBe(0);
   });
 
   it('leaves alone what it cannot ramp: no configured request limit, no requests', () => {
     const ramp = new ProcessRamp();
     const learned = spec({ key: 'learned' });
-    for (let i = 0; i < 5; i++) expect(ramp.take([part(learned)], 0)).toBe(0);
-    for (let i = 0; i < 5; i++) expect(ramp.take([part(s, 0, 100)], 0)).toBe(0);
+    for (let i = 0; i < 5; i++) expect(ramp.take([part(learned)], 0)).toBeUndefined();
+    for (let i = 0; i < 5; i++) expect(ramp.take([part(s, 0, 100)], 0)).toBeUndefined();
     expect(ramp.size).toBe(0);
   });
 
@@ -51,8 +51,8 @@ describe('ProcessRamp', () => {
     expect(ramp.size).toBe(MAX_RAMPING_KEYS);
     // at once: no room, so the new key is not ramped (its requests are the shared store's to decide)
     const late = { ...s, key: 'late' };
-    expect(ramp.take([part(late)], 0)).toBe(0);
-    expect(ramp.take([part(late)], 0)).toBe(0);
+    expect(ramp.take([part(late)], 0)).toBeUndefined();
+    expect(ramp.take([part(late)], 0)).toBeUndefined();
     // a second on, every earlier key is full: swept, and the new key ramps
     const later = { ...s, key: 'later' };
     expect(ramp.take([part(later)], 1000)).toBe(0);
@@ -70,7 +70,7 @@ describe('ProcessRamp', () => {
     expect(ramp.take([part(fleet)], 20)).toBeCloseTo(0, 9); // 20 ms at 50/s: one request
     expect(ramp.take([part(fleet)], 20)).toBeCloseTo(20, 9);
     // full at its share of the burst (50): the ramp ends
-    for (let i = 0; i < 60; i++) expect(ramp.take([part(fleet)], 1100)).toBe(0);
+    for (let i = 0; i < 60; i++) expect(ramp.take([part(fleet)], 1100)).toBeUndefined();
     expect(ramp.size).toBe(0);
   });
 });
