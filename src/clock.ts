@@ -38,3 +38,13 @@ export const systemClock: Clock = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
+
+/**
+ * {@link systemClock} with `unref`ed timers: for background work that must never keep a process alive (the Redis
+ * store's heartbeat). Not part of the public API.
+ */
+export const backgroundClock: Clock = {
+  now: () => origin + monotonicNow(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};

@@ -6,7 +6,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import type { Clock, TimerHandle } from '../../clock';
+import { backgroundClock, type Clock, type TimerHandle } from '../../clock';
 import { FAILED } from './command-runner';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './options';
 import { COMMANDS } from './scripts';
@@ -31,15 +31,6 @@ export const YOUNG_INTERVALS_AFTER_CHANGE = 1;
 
 /** Runs one of the store's scripts (the command runner's `run`). */
 export type RunScript = (name: string, args: Array<string | number>) => Promise<unknown>;
-
-const monotonicNow: () => number = performance.now.bind(performance);
-
-/** The heartbeat's default clock: monotonic time, real timers `unref`ed (a heartbeat never keeps a process alive). */
-const unrefClock: Clock = {
-  now: monotonicNow,
-  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /**
  * When the next beat is due: every {@link YOUNG_BEAT_MS} while the count is young (the store's first
@@ -104,14 +95,14 @@ export class Heartbeat {
    * @param onCount - told every new count of live instances (this one included).
    * @param intervalMs - settled beat interval (default `DEFAULT_HEARTBEAT_INTERVAL_MS`); entries live
    * {@link HEARTBEAT_LIFETIMES} intervals.
-   * @param clock - time and timers (default: `performance.now` and real timers, `unref`ed; tests pass a fake clock).
+   * @param clock - time and timers (default: `backgroundClock`, real timers `unref`ed; tests pass a fake clock).
    */
   constructor(
     private readonly run: RunScript,
     private readonly key: string,
     private readonly onCount: (live: number) => void,
     readonly intervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS,
-    private readonly clock: Clock = unrefClock,
+    private readonly clock: Clock = backgroundClock,
   ) {
     this.schedule = new BeatSchedule(intervalMs, clock.now());
     this.tick();
