@@ -1,6 +1,6 @@
 import { PROVIDER_MARGIN_MS } from '../../../src/limits/bucket';
 import { MemoryStore } from '../../../src/limits/memory-store';
-import { NEVER_FITS } from '../../../src/limits/store';
+import { NEVER_FITS, type LimitSpec } from '../../../src/limits/store';
 import { parseRateLimitHeaders } from '../../../src/providers/rate-limit-headers';
 import { FakeClock } from '../../../src/testing/fake-clock';
 import { part, spec } from '../../helpers/limit-spec';
@@ -101,39 +101,42 @@ describe('MemoryStore learned limits and bounded poison', () => {
     expect(store.view(spec({ key: 'other', requestsPerMinute: 60 }), clock.now())!.requests).toBe(1); // all or nothing
   });
 
-  it("does not learn Anthropic's tokens-* limit (its most restrictive token limit): a larger estimate is still served", () => {
-    const clock = new FakeClock();
+  /** Anthropic's requests and tokens-* headers (tokens-*: its most restrictive limit, here the output one), and more. */
+  const anthropicHeaders = (more: Record<string, string> = {}): Record<string, string> => ({
+    'anthropic-ratelimit-requests-limit': '50',
+    'anthropic-ratelimit-requests-remaining': '49',
+    'anthropic-ratelimit-tokens-limit': '8000',
+    'anthropic-ratelimit-tokens-remaining': '8000',
+    ...more,
+  });
+
+  /** A learning key that observed `headers`. */
+  function observed(headers: Record<string, string>): { store: MemoryStore; s: LimitSpec; now: number } {
+    const now = new FakeClock().now();
     const store = new MemoryStore();
     const s = spec({ key: 'claude', learnRequests: true, learnTokens: true });
-    const headers = {
-      'anthropic-ratelimit-requests-limit': '50',
-      'anthropic-ratelimit-requests-remaining': '49',
-      'anthropic-ratelimit-tokens-limit': '8000', // the output-tokens limit, tighter than the input one
-      'anthropic-ratelimit-tokens-remaining': '8000',
-    };
-    store.observe(s, parseRateLimitHeaders(headers, clock.now())!, clock.now());
-    expect(store.view(s, clock.now())).toMatchObject({ requestsPerMinute: 50, tokensPerMinute: undefined });
-    expect(store.acquire([part(s, 1, 12_000)], clock.now())).not.toBe(NEVER_FITS);
+    store.observe(s, parseRateLimitHeaders(headers, now)!, now);
+    return { store, s, now };
+  }
+
+  it("does not learn Anthropic's tokens-* limit (its most restrictive token limit): a larger estimate is still served", () => {
+    const { store, s, now } = observed(anthropicHeaders());
+    expect(store.view(s, now)).toMatchObject({ requestsPerMinute: 50, tokensPerMinute: undefined });
+    expect(store.acquire([part(s, 1, 12_000)], now)).not.toBe(NEVER_FITS);
   });
 
   it("learns Anthropic's input and output limits summed as a key's token limit: what Anthropic serves fits it", () => {
-    const clock = new FakeClock();
-    const store = new MemoryStore();
-    const s = spec({ key: 'claude', learnRequests: true, learnTokens: true });
-    const headers = {
-      'anthropic-ratelimit-requests-limit': '50',
-      'anthropic-ratelimit-requests-remaining': '49',
-      'anthropic-ratelimit-tokens-limit': '8000',
-      'anthropic-ratelimit-tokens-remaining': '8000',
-      'anthropic-ratelimit-input-tokens-limit': '40000',
-      'anthropic-ratelimit-input-tokens-remaining': '40000',
-      'anthropic-ratelimit-output-tokens-limit': '8000',
-      'anthropic-ratelimit-output-tokens-remaining': '8000',
-    };
-    store.observe(s, parseRateLimitHeaders(headers, clock.now())!, clock.now());
-    expect(store.view(s, clock.now())).toMatchObject({ requestsPerMinute: 50, tokensPerMinute: 48_000 });
-    expect(store.acquire([part(s, 0, 30_000)], clock.now())).not.toBe(NEVER_FITS); // 25,000 in + 5,000 out, say
-    expect(store.acquire([part(s, 0, 48_001)], clock.now())).toBe(NEVER_FITS);
+    const { store, s, now } = observed(
+      anthropicHeaders({
+        'anthropic-ratelimit-input-tokens-limit': '40000',
+        'anthropic-ratelimit-input-tokens-remaining': '40000',
+        'anthropic-ratelimit-output-tokens-limit': '8000',
+        'anthropic-ratelimit-output-tokens-remaining': '8000',
+      }),
+    );
+    expect(store.view(s, now)).toMatchObject({ requestsPerMinute: 50, tokensPerMinute: 48_000 });
+    expect(store.acquire([part(s, 0, 30_000)], now)).not.toBe(NEVER_FITS); // 25,000 in + 5,000 out, say
+    expect(store.acquire([part(s, 0, 48_001)], now)).toBe(NEVER_FITS);
   });
 
   it('bounds a charge to one minute of the learned limit, and the debt to a minute', () => {
